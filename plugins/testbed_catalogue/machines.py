@@ -1,0 +1,128 @@
+"""Reference machines: the legacy and modern interfaces an SME shop floor actually has."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from typing import Literal
+
+from testbed import Faults, MachineKind, MachineParams, hookimpl
+from testbed.params import Constant, DistributionSpec, LogNormal
+from testbed.units import Duration, Rate, Size
+
+_BREAKDOWNS = "guess: a breakdown every few weeks of two-shift running, repaired in hours"
+
+
+class PaperStation(MachineParams):
+    """A manual or semi-automatic station whose output is written on paper."""
+
+    protocol: str = "paper"
+    interface: Literal["push", "poll"] = "poll"
+    tag_count: int = 8
+    cycle_time: DistributionSpec = LogNormal(dist="lognormal", mean=240.0, cv=0.3)
+    breakdowns: Faults | None = Faults(mtbf=250 * 3600.0, mttr=2 * 3600.0)
+    state_changes: Rate = 2 / 3600.0
+    message_bytes: Size = 200
+
+
+class Cnc1990s(MachineParams):
+    """A 1990s CNC lathe with only an RS-232 port speaking the builder's own protocol."""
+
+    protocol: str = "rs232-proprietary"
+    interface: Literal["push", "poll"] = "poll"
+    min_poll_interval: Duration = 2.0
+    tag_count: int = 30
+    cycle_time: DistributionSpec = LogNormal(dist="lognormal", mean=720.0, cv=0.2)
+    breakdowns: Faults | None = Faults(mtbf=150 * 3600.0, mttr=4 * 3600.0, repair="lognormal")
+    state_changes: Rate = 3 / 3600.0
+    message_bytes: Size = 120
+
+
+class PlcModbusRtu(MachineParams):
+    """A PLC on a Modbus RTU serial line (RS-485)."""
+
+    protocol: str = "modbus-rtu"
+    interface: Literal["push", "poll"] = "poll"
+    min_poll_interval: Duration = 0.1
+    tag_count: int = 60
+    cycle_time: DistributionSpec = LogNormal(dist="lognormal", mean=45.0, cv=0.1)
+    breakdowns: Faults | None = Faults(mtbf=400 * 3600.0, mttr=1.5 * 3600.0)
+    state_changes: Rate = 4 / 3600.0
+    # function 03 reading 10 registers: 8-byte request + (5 + 2*10)-byte response
+    message_bytes: Size = 33
+
+
+class PlcModbusTcp(PlcModbusRtu):
+    """A newer PLC with Modbus TCP on the shop Ethernet."""
+
+    protocol: str = "modbus-tcp"
+    min_poll_interval: Duration = 0.01
+    message_bytes: Size = 45
+
+
+class MtconnectMachine(MachineParams):
+    """A 2010s machining centre with an MTConnect agent."""
+
+    protocol: str = "mtconnect"
+    interface: Literal["push", "poll"] = "push"
+    semantic: bool = True
+    tag_count: int = 40
+    cycle_time: DistributionSpec = LogNormal(dist="lognormal", mean=480.0, cv=0.2)
+    breakdowns: Faults | None = Faults(mtbf=500 * 3600.0, mttr=3 * 3600.0)
+    state_changes: Rate = 4 / 3600.0
+    sample_interval: Duration = 1.0
+    message_bytes: Size = 300
+
+
+class OpcuaMachine(MachineParams):
+    """A new machine with an OPC UA server implementing a companion specification."""
+
+    protocol: str = "opcua"
+    interface: Literal["push", "poll"] = "push"
+    semantic: bool = True
+    tag_count: int = 80
+    cycle_time: DistributionSpec = Constant(dist="constant", value=180.0)
+    breakdowns: Faults | None = Faults(mtbf=800 * 3600.0, mttr=2 * 3600.0)
+    state_changes: Rate = 6 / 3600.0
+    sample_interval: Duration = 1.0
+    message_bytes: Size = 150
+
+
+KINDS = [
+    MachineKind(
+        "paper-station", "Manual station recorded on paper, read by an operator on rounds",
+        params=PaperStation,
+        sources={"tag_count": "guess: part count, scrap, downtime reason, operator, times",
+                 "breakdowns": _BREAKDOWNS}),
+    MachineKind(
+        "cnc-rs232-1990s", "1990s CNC lathe, RS-232 port with a proprietary protocol",
+        params=Cnc1990s,
+        sources={"min_poll_interval": "guess: a DNC-style serial query takes about a second",
+                 "breakdowns": _BREAKDOWNS}),
+    MachineKind(
+        "plc-modbus-rtu", "PLC on Modbus RTU (RS-485 serial)", params=PlcModbusRtu,
+        sources={"message_bytes": "Modbus RTU function 03, 10 registers: 8 + (5 + 2N) bytes "
+                                  "(Modbus over serial line spec; standard)",
+                 "breakdowns": _BREAKDOWNS}),
+    MachineKind(
+        "plc-modbus-tcp", "PLC on Modbus TCP", params=PlcModbusTcp,
+        sources={"message_bytes": "Modbus TCP MBAP header 7 bytes + PDU (standard)",
+                 "breakdowns": _BREAKDOWNS}),
+    MachineKind(
+        "mtconnect-machine", "Machining centre with an MTConnect agent", params=MtconnectMachine,
+        sources={"semantic": "MTConnect standard vocabulary (standard)",
+                 "breakdowns": _BREAKDOWNS}),
+    MachineKind(
+        "opcua-machine", "New machine with an OPC UA server and companion specification",
+        params=OpcuaMachine, rami_layer="communication",
+        sources={"semantic": "OPC UA companion specification (standard)",
+                 "sample_interval": "OPC UA publishing interval default 1000 ms (node-opcua; "
+                                    "vendor)",
+                 "breakdowns": _BREAKDOWNS}),
+]
+
+
+@hookimpl
+def testbed_register_machine_kinds(register: Callable[[MachineKind], None]) -> None:
+    for kind in KINDS:
+        register(kind)

@@ -1,0 +1,120 @@
+"""Reference vendor software stubs: MES, ERP, CMMS and cloud platforms."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal
+
+from testbed import Faults, SoftwareKind, SoftwareParams, hookimpl
+from testbed.params import MessageKind
+from testbed.units import Duration
+
+_SURVIVAL = "new-firm 2-year survival 66 % (Knaup, Monthly Labor Review 2005; paper)"
+_SUBSCRIPTION = "SME subscriptions often £1,000-2,000 a month (UK SME interview study 2019; " \
+                "secondary)"
+
+
+class OnpremMes(SoftwareParams):
+    role: Literal["mes"] = "mes"
+    accepts: list[str] = ["opcua", "mqtt-sparkplug", "custom", "manual-entry"]
+    location: Literal["edge", "onprem", "cloud"] = "onprem"
+    deadline: Duration = 10.0
+    production_critical: bool = True
+    offline_tolerance: Duration = 1800.0
+    availability: Faults | None = Faults(mtbf=2000 * 3600.0, mttr=2 * 3600.0)
+    vendor: str = "MesWorks"
+    capex_gbp: float = 25_000.0
+    opex_gbp_per_month: float = 400.0
+    vendor_survival_2y: float = 0.95
+    skills: list[str] = ["mes-admin"]
+    setup_hours: float = 40.0
+
+
+class CloudIotPlatform(SoftwareParams):
+    role: Literal["iot-platform"] = "iot-platform"
+    accepts: list[str] = ["mqtt-sparkplug", "mqtt-json", "vendor-proprietary", "custom",
+                          "manual-entry"]
+    location: Literal["edge", "onprem", "cloud"] = "cloud"
+    batch_interval: Duration = 5.0
+    deadline: Duration = 60.0
+    availability: Faults | None = Faults(mtbf=720 * 3600.0, mttr=0.5 * 3600.0)
+    vendor: str = "CloudCo"
+    opex_gbp_per_month: float = 1500.0
+    export_open: bool = False
+    vendor_survival_2y: float = 0.66
+    skills: list[str] = ["cloudco-platform"]
+    setup_hours: float = 16.0
+
+
+class Cmms(SoftwareParams):
+    role: Literal["cmms"] = "cmms"
+    accepts: list[str] = ["opcua", "mqtt-sparkplug", "custom", "manual-entry"]
+    location: Literal["edge", "onprem", "cloud"] = "cloud"
+    subscribes: list[MessageKind] = ["alarm", "state", "count"]
+    batch_interval: Duration = 60.0
+    deadline: Duration = 300.0
+    availability: Faults | None = Faults(mtbf=1000 * 3600.0, mttr=1 * 3600.0)
+    vendor: str = "MaintainIt"
+    opex_gbp_per_month: float = 300.0
+    vendor_survival_2y: float = 0.8
+    skills: list[str] = ["cmms-admin"]
+    setup_hours: float = 12.0
+
+
+class Erp(SoftwareParams):
+    role: Literal["erp"] = "erp"
+    accepts: list[str] = ["custom", "manual-entry"]
+    location: Literal["edge", "onprem", "cloud"] = "onprem"
+    subscribes: list[MessageKind] = ["count", "state"]
+    batch_interval: Duration = 900.0
+    deadline: Duration = 3600.0
+    vendor: str = "ErpCo"
+    opex_gbp_per_month: float = 250.0
+    vendor_survival_2y: float = 0.97
+    skills: list[str] = ["erp-admin"]
+    setup_hours: float = 24.0
+
+
+class VendorCloudMes(SoftwareParams):
+    role: Literal["mes"] = "mes"
+    accepts: list[str] = ["vendor-proprietary", "manual-entry"]
+    location: Literal["edge", "onprem", "cloud"] = "cloud"
+    batch_interval: Duration = 2.0
+    deadline: Duration = 30.0
+    production_critical: bool = True
+    offline_tolerance: Duration = 900.0
+    availability: Faults | None = Faults(mtbf=720 * 3600.0, mttr=0.5 * 3600.0)
+    vendor: str = "CloudCo"
+    opex_gbp_per_month: float = 1200.0
+    export_open: bool = False
+    vendor_survival_2y: float = 0.66
+    skills: list[str] = ["cloudco-platform"]
+    setup_hours: float = 16.0
+
+
+KINDS = [
+    SoftwareKind("onprem-mes", "On-premises MES that dispatches jobs to the line",
+                 params=OnpremMes, rami_layer="functional", iira_tier="platform",
+                 sources={"offline_tolerance": "guess: half an hour of printed job lists",
+                          "capex_gbp": "guess: small-shop MES licence"}),
+    SoftwareKind("cloud-iot-platform", "Cloud IoT platform with dashboards and analytics",
+                 params=CloudIotPlatform,
+                 sources={"opex_gbp_per_month": _SUBSCRIPTION,
+                          "vendor_survival_2y": _SURVIVAL,
+                          "batch_interval": "guess: ingestion batched every few seconds"}),
+    SoftwareKind("cmms", "Maintenance management (SaaS) fed by alarms and states",
+                 params=Cmms,
+                 sources={"batch_interval": "guess: work requests polled each minute"}),
+    SoftwareKind("erp", "ERP posting production counts in batches", params=Erp,
+                 sources={"batch_interval": "guess: production posted every 15 minutes"}),
+    SoftwareKind("vendor-cloud-mes", "A cloud vendor's MES: the line stops when unreachable",
+                 params=VendorCloudMes, rami_layer="functional", iira_tier="platform",
+                 sources={"vendor_survival_2y": _SURVIVAL,
+                          "offline_tolerance": "guess: 15 minutes of cached jobs"}),
+]
+
+
+@hookimpl
+def testbed_register_software(register: Callable[[SoftwareKind], None]) -> None:
+    for kind in KINDS:
+        register(kind)

@@ -1,0 +1,241 @@
+"""Reference translators: retrofit kits, gateways, brokers, aggregation servers, custom drivers
+and the person with a clipboard."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal
+
+from testbed import Faults, TranslatorKind, TranslatorParams, hookimpl
+from testbed.params import Constant, DistributionSpec, Exponential, LogNormal
+from testbed.units import Duration
+
+_MAPPING = ("tag mapping at 1-5 tags/min on clean PLC code, slower on messy code "
+            "(vendor calculator; weak, a guess)")
+_POLL = "Ignition tag group default 1 s (vendor)"
+_GATEWAY_CRASH = "guess: an industrial gateway restarts a few times a year"
+
+
+class SerialRetrofitKit(TranslatorParams):
+    role: Literal["adapter"] = "adapter"
+    inputs: list[str] = ["rs232-proprietary"]
+    output: str = "opcua"
+    open_output: bool = True
+    location: Literal["machine"] = "machine"
+    scope: Literal["per_machine", "shared"] = "per_machine"
+    poll_interval: Duration = 2.0
+    service_time: DistributionSpec = Constant(dist="constant", value=0.005)
+    crashes: Faults | None = Faults(mtbf=5000 * 3600.0, mttr=8 * 3600.0)
+    vendor: str = "RetroLink"
+    capex_gbp: float = 900.0
+    setup_hours: float = 6.0
+    minutes_per_tag: float = 2.0
+    skills: list[str] = ["rs232", "opcua"]
+
+
+class ModbusOpcuaGateway(TranslatorParams):
+    role: Literal["gateway"] = "gateway"
+    inputs: list[str] = ["modbus-rtu", "modbus-tcp"]
+    output: str = "opcua"
+    open_output: bool = True
+    location: Literal["edge"] = "edge"
+    poll_interval: Duration = 1.0
+    service_time: DistributionSpec = Exponential(dist="exponential", mean=0.002)
+    crashes: Faults | None = Faults(mtbf=3000 * 3600.0, mttr=2 * 3600.0)
+    vendor: str = "GateWorks"
+    capex_gbp: float = 1200.0
+    setup_hours: float = 8.0
+    minutes_per_tag: float = 0.5
+    skills: list[str] = ["modbus", "opcua"]
+
+
+class MtconnectAdapter(TranslatorParams):
+    role: Literal["adapter"] = "adapter"
+    inputs: list[str] = ["mtconnect"]
+    output: str = "opcua"
+    open_output: bool = True
+    location: Literal["edge"] = "edge"
+    service_time: DistributionSpec = Exponential(dist="exponential", mean=0.003)
+    crashes: Faults | None = Faults(mtbf=4000 * 3600.0, mttr=1 * 3600.0)
+    vendor: str = "OpenAdapt"
+    capex_gbp: float = 600.0
+    setup_hours: float = 4.0
+    minutes_per_tag: float = 0.2
+    skills: list[str] = ["mtconnect", "opcua"]
+
+
+class SparkplugEdgeBridge(TranslatorParams):
+    role: Literal["gateway"] = "gateway"
+    inputs: list[str] = ["opcua", "modbus-rtu", "modbus-tcp"]
+    output: str = "mqtt-sparkplug"
+    open_output: bool = True
+    location: Literal["edge"] = "edge"
+    poll_interval: Duration = 1.0
+    service_time: DistributionSpec = Exponential(dist="exponential", mean=0.001)
+    buffer_messages: int = 2_000_000
+    crashes: Faults | None = Faults(mtbf=3000 * 3600.0, mttr=2 * 3600.0)
+    vendor: str = "GateWorks"
+    capex_gbp: float = 1500.0
+    setup_hours: float = 10.0
+    minutes_per_tag: float = 0.5
+    skills: list[str] = ["mqtt", "sparkplug"]
+
+
+class MqttBroker(TranslatorParams):
+    role: Literal["broker"] = "broker"
+    inputs: list[str] = ["mqtt-sparkplug", "mqtt-json"]
+    output: str = "mqtt-sparkplug"
+    open_output: bool = True
+    location: Literal["onprem"] = "onprem"
+    service_time: DistributionSpec = Exponential(dist="exponential", mean=0.0005)
+    crashes: Faults | None = Faults(mtbf=2000 * 3600.0, mttr=0.5 * 3600.0)
+    vendor: str = "open-source"
+    capex_gbp: float = 800.0
+    setup_hours: float = 8.0
+    skills: list[str] = ["mqtt", "linux"]
+
+
+class OpcuaAggregationServer(TranslatorParams):
+    role: Literal["aggregator"] = "aggregator"
+    inputs: list[str] = ["opcua"]
+    output: str = "opcua"
+    open_output: bool = True
+    location: Literal["onprem"] = "onprem"
+    poll_interval: Duration = 1.0
+    service_time: DistributionSpec = Exponential(dist="exponential", mean=0.001)
+    crashes: Faults | None = Faults(mtbf=2000 * 3600.0, mttr=1 * 3600.0)
+    vendor: str = "UaSoft"
+    capex_gbp: float = 3000.0
+    opex_gbp_per_month: float = 60.0
+    setup_hours: float = 16.0
+    minutes_per_tag: float = 0.2
+    skills: list[str] = ["opcua"]
+
+
+class EdgeHub(TranslatorParams):
+    role: Literal["hub"] = "hub"
+    inputs: list[str] = ["opcua", "modbus-rtu", "modbus-tcp", "mtconnect"]
+    output: str = "opcua"
+    open_output: bool = True
+    location: Literal["edge"] = "edge"
+    poll_interval: Duration = 1.0
+    service_time: DistributionSpec = Exponential(dist="exponential", mean=0.001)
+    buffer_messages: int = 500_000
+    crashes: Faults | None = Faults(mtbf=3000 * 3600.0, mttr=2 * 3600.0)
+    vendor: str = "HubSys"
+    capex_gbp: float = 2500.0
+    opex_gbp_per_month: float = 40.0
+    setup_hours: float = 12.0
+    minutes_per_tag: float = 0.5
+    skills: list[str] = ["opcua", "modbus"]
+
+
+class CustomDriver(TranslatorParams):
+    role: Literal["driver"] = "driver"
+    inputs: list[str] = ["rs232-proprietary", "modbus-rtu", "modbus-tcp", "mtconnect", "opcua",
+                         "mqtt-sparkplug", "vendor-proprietary"]
+    output: str = "custom"
+    open_output: bool = False
+    location: Literal["onprem"] = "onprem"
+    scope: Literal["per_machine", "shared"] = "per_machine"
+    poll_interval: Duration = 1.0
+    service_time: DistributionSpec = Exponential(dist="exponential", mean=0.002)
+    crashes: Faults | None = Faults(mtbf=1500 * 3600.0, mttr=4 * 3600.0)
+    vendor: str = "in-house"
+    setup_hours: float = 35.0
+    minutes_per_tag: float = 1.0
+    skills: list[str] = ["programming"]
+
+
+class OperatorRounds(TranslatorParams):
+    role: Literal["manual"] = "manual"
+    inputs: list[str] = ["paper"]
+    output: str = "manual-entry"
+    open_output: bool = True
+    location: Literal["onprem"] = "onprem"
+    scope: Literal["per_machine", "shared"] = "per_machine"
+    poll_interval: Duration = 2 * 3600.0
+    service_time: DistributionSpec = LogNormal(dist="lognormal", mean=45.0, cv=0.5)
+    omission_probability: float = 0.02
+    vendor: str = "in-house"
+    setup_hours: float = 2.0
+
+
+class VendorCloudAgent(TranslatorParams):
+    role: Literal["agent"] = "agent"
+    inputs: list[str] = ["rs232-proprietary", "modbus-rtu", "modbus-tcp", "mtconnect", "opcua"]
+    output: str = "vendor-proprietary"
+    open_output: bool = False
+    location: Literal["machine"] = "machine"
+    scope: Literal["per_machine", "shared"] = "per_machine"
+    poll_interval: Duration = 1.0
+    service_time: DistributionSpec = Exponential(dist="exponential", mean=0.002)
+    buffer_messages: int = 20_000
+    crashes: Faults | None = Faults(mtbf=4000 * 3600.0, mttr=24 * 3600.0)
+    vendor: str = "CloudCo"
+    capex_gbp: float = 450.0
+    opex_gbp_per_month: float = 25.0
+    setup_hours: float = 1.5
+    minutes_per_tag: float = 0.5
+    skills: list[str] = ["cloudco-platform"]
+
+
+KINDS = [
+    TranslatorKind(
+        "serial-retrofit-kit", "Retrofit box on a machine's RS-232 port, serving OPC UA",
+        params=SerialRetrofitKit, rami_layer="integration",
+        sources={"minutes_per_tag": _MAPPING, "capex_gbp": "guess: UK retrofit kits £500-1,500",
+                 "crashes": _GATEWAY_CRASH}),
+    TranslatorKind(
+        "modbus-opcua-gateway", "Gateway polling Modbus RTU/TCP devices, serving OPC UA",
+        params=ModbusOpcuaGateway, rami_layer="communication",
+        sources={"poll_interval": _POLL, "minutes_per_tag": _MAPPING,
+                 "setup_hours": "60-90 min per device manual commissioning (Koziolek et al., "
+                                "ICSE-SEIP 2019; paper) for a handful of devices",
+                 "crashes": _GATEWAY_CRASH}),
+    TranslatorKind(
+        "mtconnect-adapter", "MTConnect agent to OPC UA (MTConnect companion spec)",
+        params=MtconnectAdapter, rami_layer="information",
+        sources={"minutes_per_tag": "semantic data: mapping mostly automatic (guess)"}),
+    TranslatorKind(
+        "sparkplug-edge-bridge", "Edge node publishing MQTT Sparkplug B, with store-and-forward",
+        params=SparkplugEdgeBridge, rami_layer="communication",
+        sources={"buffer_messages": "Sparkplug 3.0: edge nodes store data while the primary "
+                                    "host is offline (standard); size a guess",
+                 "poll_interval": _POLL, "crashes": _GATEWAY_CRASH}),
+    TranslatorKind(
+        "mqtt-broker", "MQTT broker for a unified namespace", params=MqttBroker,
+        rami_layer="communication", iira_tier="platform",
+        sources={"service_time": "guess: sub-millisecond per publish on a small server"}),
+    TranslatorKind(
+        "opcua-aggregation-server", "OPC UA server aggregating the machines' servers",
+        params=OpcuaAggregationServer, rami_layer="information", iira_tier="platform",
+        sources={"poll_interval": "OPC UA publishing interval default 1000 ms (vendor)"}),
+    TranslatorKind(
+        "edge-hub", "Edge gateway hub with built-in drivers and store-and-forward",
+        params=EdgeHub, rami_layer="integration",
+        sources={"poll_interval": _POLL, "crashes": _GATEWAY_CRASH}),
+    TranslatorKind(
+        "custom-driver", "Custom driver code from one machine into one system",
+        params=CustomDriver, rami_layer="integration", iira_tier="platform",
+        sources={"setup_hours": "COCOMO II, 0.1 KSLOC at nominal multipliers: 2.94 x 0.1^1.1 "
+                                "PM x 152 h = 35 h (COCOMO II model manual; derived)",
+                 "crashes": "guess: home-grown code fails more often than products"}),
+    TranslatorKind(
+        "operator-rounds", "An operator reading paper records and keying them in",
+        params=OperatorRounds, rami_layer="business", iira_tier="enterprise",
+        sources={"poll_interval": "guess: rounds every two hours",
+                 "omission_probability": "guess: 2 % of records re-keyed wrongly or not at all "
+                                         "(NIST 99-1 puts most interoperability cost in re-entry)"}),
+    TranslatorKind(
+        "vendor-cloud-agent", "A cloud vendor's proprietary agent on each machine",
+        params=VendorCloudAgent, rami_layer="communication",
+        sources={"opex_gbp_per_month": "guess: per-device fee of cloud IoT platforms",
+                 "buffer_messages": "guess: a small on-device buffer"}),
+]
+
+
+@hookimpl
+def testbed_register_translators(register: Callable[[TranslatorKind], None]) -> None:
+    for kind in KINDS:
+        register(kind)

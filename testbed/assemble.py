@@ -1,0 +1,102 @@
+"""Assemble one candidate architecture of a scenario: machine instances, the shop network and
+the wiring the architecture's plugin produces."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from testbed.errors import InputError, Problem
+from testbed.registry import PluginError, Registry
+from testbed.scenario import ArchitectureEntry, Scenario
+from testbed.sim.model import ShopNetwork
+from testbed.wiring import (
+    MachineInstance,
+    Placed,
+    TranslatorOffer,
+    Wiring,
+    WiringContext,
+    WiringError,
+)
+
+
+@dataclass(frozen=True)
+class Assembly:
+    name: str
+    kind: str
+    machines: list[MachineInstance]
+    network: ShopNetwork
+    wiring: Wiring
+
+
+def machine_instances(scenario: Scenario) -> list[MachineInstance]:
+    instances = []
+    for entry in scenario.shop.machines:
+        for i in range(entry.count):
+            ident = entry.name if entry.count == 1 else f"{entry.name}-{i + 1}"
+            instances.append(MachineInstance(ident, entry.name, entry.kind,
+                                             entry.machine_params(), entry.link))
+    return instances
+
+
+def shop_network(scenario: Scenario) -> ShopNetwork:
+    shop = scenario.shop
+    return ShopNetwork({link.name: link for link in shop.links}, shop.backbone, shop.internet)
+
+
+def assemble(scenario: Scenario, index: int, registry: Registry,
+             file: str | None = None) -> Assembly:
+    """Wire architecture ``index`` of the scenario.
+
+    :raises InputError: the architecture cannot be built for this shop (names the entry).
+    :raises PluginError: the architecture's plugin failed.
+    """
+    entry: ArchitectureEntry = scenario.architectures[index]
+    kind = registry.architectures[entry.kind]
+    software = {
+        s.name: Placed(s.name, s.kind, "software", s.software_params(),
+                       registry.software[s.kind].rami_layer, registry.software[s.kind].iira_tier)
+        for s in scenario.software
+    }
+    preferred = {t.kind: t.translator_params() for t in entry.translators}
+    offers = {
+        name: TranslatorOffer(name, preferred.get(name) or item.defaults(), item.rami_layer,
+                              item.iira_tier, name in preferred)
+        for name, item in registry.translators.items()
+    }
+    machines = machine_instances(scenario)
+    ctx = WiringContext(machines, software, entry.architecture_params(), offers)
+    assert kind.wire is not None
+    try:
+        wiring = kind.wire(ctx)
+    except WiringError as exc:
+        raise InputError(file, [Problem(f"architectures[{index}]",
+                                        f"{entry.name!r} cannot be built: {exc}")]) from exc
+    except Exception as exc:
+        raise PluginError(
+            f"architecture {entry.kind!r} from plugin {kind.plugin!r} failed to wire "
+            f"{entry.name!r}: {type(exc).__name__}: {exc}") from exc
+    if not isinstance(wiring, Wiring):
+        raise PluginError(f"architecture {entry.kind!r} from plugin {kind.plugin!r} returned "
+                          f"{type(wiring).__name__}, not a testbed.Wiring")
+    _check(wiring, entry, kind.plugin, {m.id for m in machines})
+    return Assembly(entry.name, entry.kind, machines, shop_network(scenario), wiring)
+
+
+def _check(wiring: Wiring, entry: ArchitectureEntry, plugin: str, machines: set[str]) -> None:
+    def broken(what: str) -> PluginError:
+        return PluginError(f"architecture {entry.kind!r} from plugin {plugin!r} wired "
+                           f"{entry.name!r} wrongly: {what}")
+
+    for path in wiring.paths:
+        if path.machine not in machines:
+            raise broken(f"a data path starts at unknown machine {path.machine!r}")
+        for hop in path.hops:
+            if hop not in wiring.components:
+                raise broken(f"a data path of {path.machine} goes through {hop!r}, which it "
+                             f"never placed")
+        if not path.hops or wiring.components[path.hops[-1]].category != "software":
+            raise broken(f"a data path of {path.machine} does not end at software")
+    fed = {p.hops[-1] for p in wiring.paths}
+    for consumer in entry.architecture_params().consumers:
+        if consumer not in fed:
+            wiring.notes.append(f"{consumer} receives no data in this architecture")

@@ -1,0 +1,167 @@
+"""The ``testbed`` command: parses arguments and calls the library. Exit codes: 0 success,
+1 a verification failed, 2 bad input (a scenario, a plugin, an argument)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from testbed import __version__
+from testbed.assemble import assemble
+from testbed.errors import InputError
+from testbed.experiments.replications import default_jobs, run_all, tasks_of
+from testbed.registry import PluginError, Registry, load_registry
+from testbed.report import table
+from testbed.report.results import build_results, to_json, write_atomically
+from testbed.scenario import json_schema, load_scenario
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(f"testbed: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_BAD_INPUT)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="testbed", description="A virtual testbed for factory "
+                     "interoperability: compare integration architectures before buying.")
+    parser.add_argument("--version", action="version", version=f"testbed {__version__}")
+    parser.add_argument("--disable-plugin", action="append", default=[], metavar="NAME",
+                        help="do not load this plugin (repeatable; see `testbed plugins`)")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    validate = sub.add_parser("validate", help="check a scenario file and explain any problem")
+    validate.add_argument("file", type=Path)
+
+    schema = sub.add_parser("schema", help="write the JSON Schema of scenarios or results")
+    schema.add_argument("--kind", choices=["scenario", "results"], default="scenario")
+    schema.add_argument("--out", type=Path, help="file to write (default: standard output)")
+
+    sub.add_parser("plugins", help="list every registered item and the plugin that gave it")
+
+    run = sub.add_parser("run", help="run every candidate architecture of a scenario")
+    run.add_argument("scenario", type=Path)
+    run.add_argument("--out", type=Path, required=True, help="directory for results.json")
+    run.add_argument("--jobs", type=int, default=None,
+                     help="worker processes (default: the machine's cores)")
+    run.add_argument("--seed", type=int, default=None, help="override the scenario's seed")
+    run.add_argument("--replications", type=int, default=None,
+                     help="override the scenario's replications")
+    run.add_argument("--quiet", action="store_true", help="no table, no progress bar")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    err = Console(stderr=True)
+    try:
+        registry = load_registry(disabled=args.disable_plugin)
+        if args.command == "validate":
+            return _validate(args, registry)
+        if args.command == "schema":
+            return _schema(args, registry)
+        if args.command == "plugins":
+            return _plugins(registry)
+        if args.command == "run":
+            return _run(args, registry, err)
+    except InputError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except PluginError as exc:
+        print(f"plugin error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted: no results were written", file=sys.stderr)
+        return 130
+    raise AssertionError(f"unhandled command {args.command}")
+
+
+def _validate(args: argparse.Namespace, registry: Registry) -> int:
+    scenario = load_scenario(args.file, registry)
+    for index in range(len(scenario.architectures)):
+        assemble(scenario, index, registry, str(args.file))
+    machines = sum(m.count for m in scenario.shop.machines)
+    print(f"{args.file}: ok: {scenario.name!r}, {machines} machines, "
+          f"{len(scenario.architectures)} architectures")
+    return EXIT_OK
+
+
+def _schema(args: argparse.Namespace, registry: Registry) -> int:
+    from testbed.report.results import results_schema
+
+    schema = json_schema(registry) if args.kind == "scenario" else results_schema()
+    text = json.dumps(schema, indent=2, sort_keys=True) + "\n"
+    if args.out:
+        write_atomically(args.out, text)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _plugins(registry: Registry) -> int:
+    console = Console()
+    listing = Table(title="Registered items")
+    for column in ("category", "name", "plugin", "protocol", "vendor", "open", "RAMI 4.0 layer",
+                   "IIRA tier"):
+        listing.add_column(column)
+    for item in registry.items():
+        params = item.defaults() if item.category != "architecture" else None  # type: ignore[attr-defined]
+        protocol = vendor = openness = ""
+        if params is not None:
+            protocol = getattr(params, "protocol", "") or (
+                f"{','.join(getattr(params, 'inputs', []))} -> {getattr(params, 'output', '')}"
+                if hasattr(params, "output") else ",".join(getattr(params, "accepts", [])))
+            vendor = getattr(params, "vendor", "")
+            open_flag = getattr(params, "open_output", getattr(params, "export_open", None))
+            openness = "" if open_flag is None else ("yes" if open_flag else "no")
+        listing.add_row(item.category, item.name, item.plugin, protocol, vendor, openness,
+                        getattr(item, "rami_layer", ""), getattr(item, "iira_tier", ""))
+    console.print(listing)
+    plugin_list = ", ".join(f"{name} ({version})" for name, version in
+                            sorted(registry.versions().items()))
+    console.print(f"plugins: {plugin_list}")
+    return EXIT_OK
+
+
+def _run(args: argparse.Namespace, registry: Registry, err: Console) -> int:
+    scenario = load_scenario(args.scenario, registry)
+    overrides = {}
+    if args.seed is not None:
+        overrides["seed"] = args.seed
+    if args.replications is not None:
+        overrides["replications"] = args.replications
+    if overrides:
+        scenario = scenario.model_copy(update=overrides)
+    assemblies = [assemble(scenario, i, registry, str(args.scenario))
+                  for i in range(len(scenario.architectures))]
+    jobs = args.jobs or default_jobs()
+    tasks = tasks_of(scenario)
+    progress = Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
+                        TextColumn("{task.completed}/{task.total} runs"),
+                        TimeRemainingColumn(), console=err, transient=True,
+                        disable=args.quiet or not err.is_terminal)
+    with progress:
+        bar = progress.add_task(f"simulating {scenario.name}", total=len(tasks))
+        outcomes = run_all(scenario, registry, str(args.scenario), jobs,
+                           on_done=lambda _: progress.advance(bar))
+    results = build_results(scenario, assemblies, outcomes, registry.versions())
+    out = args.out / "results.json"
+    write_atomically(out, to_json(results))
+    if not args.quiet:
+        table.render(results, Console())
+        print(f"results: {out}")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

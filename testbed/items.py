@@ -1,0 +1,77 @@
+"""Catalogue items: what plugins register through the hooks in :mod:`testbed.hookspecs`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar
+
+from testbed.params import (
+    ArchitectureParams,
+    IiraTier,
+    MachineParams,
+    RamiLayer,
+    SoftwareParams,
+    TranslatorParams,
+)
+
+if TYPE_CHECKING:
+    from testbed.wiring import Wiring, WiringContext
+
+
+@dataclass(frozen=True)
+class Item:
+    """Common to every registered item.
+
+    ``sources`` maps a default's field name to where the figure comes from, with its strength
+    (standard, paper, vendor, secondary, guess); ``docs/catalogue.md`` is rendered from it.
+    """
+
+    name: str
+    description: str
+    sources: Mapping[str, str] = field(default_factory=dict)
+    # Set by the registry: the plugin that registered the item.
+    plugin: str = ""
+    category: ClassVar[str] = "item"
+
+
+@dataclass(frozen=True)
+class MachineKind(Item):
+    params: type[MachineParams] = MachineParams
+    rami_layer: RamiLayer = "asset"
+    iira_tier: IiraTier = "edge"
+    category: ClassVar[str] = "machine"
+
+    def defaults(self) -> MachineParams:
+        return self.params()
+
+
+@dataclass(frozen=True)
+class TranslatorKind(Item):
+    params: type[TranslatorParams] = TranslatorParams
+    rami_layer: RamiLayer = "integration"
+    iira_tier: IiraTier = "edge"
+    category: ClassVar[str] = "translator"
+
+    def defaults(self) -> TranslatorParams:
+        return self.params()
+
+
+@dataclass(frozen=True)
+class SoftwareKind(Item):
+    params: type[SoftwareParams] = SoftwareParams
+    rami_layer: RamiLayer = "business"
+    iira_tier: IiraTier = "enterprise"
+    category: ClassVar[str] = "software"
+
+    def defaults(self) -> SoftwareParams:
+        return self.params()
+
+
+@dataclass(frozen=True)
+class ArchitectureKind(Item):
+    """An architecture: a params model (its options in a scenario) and a wiring function."""
+
+    params: type[ArchitectureParams] = ArchitectureParams
+    wire: Callable[[WiringContext], Wiring] | None = None
+    category: ClassVar[str] = "architecture"

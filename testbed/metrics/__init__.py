@@ -1,0 +1,1 @@
+"""Measurement and statistics for testbed runs."""

@@ -1,0 +1,190 @@
+"""Parameter models shared by the scenario documents and the plugin catalogue.
+
+A catalogue item's params model subclasses one of the bases here and sets its own defaults; the
+engine reads only the fields defined here, so any plugin's item can be simulated.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from testbed.units import Bandwidth, Duration, Rate, Size
+
+
+class Strict(BaseModel):
+    """Base for every document model: unknown keys are errors, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- random quantities ---------------------------------------------------------------------
+
+
+class Constant(Strict):
+    dist: Literal["constant"]
+    value: Duration
+
+    @property
+    def mean(self) -> float:
+        return self.value
+
+
+class Exponential(Strict):
+    dist: Literal["exponential"]
+    mean: Duration = Field(gt=0)
+
+
+class ShiftedExponential(Strict):
+    """A floor plus an exponential tail: a network round trip with a fixed minimum."""
+
+    dist: Literal["shifted-exponential"]
+    min: Duration
+    mean: Duration
+
+    @model_validator(mode="after")
+    def _mean_above_min(self) -> ShiftedExponential:
+        if self.mean < self.min:
+            raise ValueError("mean must be at least min")
+        return self
+
+
+class LogNormal(Strict):
+    dist: Literal["lognormal"]
+    mean: Duration = Field(gt=0)
+    cv: float = Field(gt=0, le=10, description="coefficient of variation, sd / mean")
+
+
+class Uniform(Strict):
+    dist: Literal["uniform"]
+    low: Duration
+    high: Duration
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Uniform:
+        if self.high < self.low:
+            raise ValueError("high must be at least low")
+        return self
+
+    @property
+    def mean(self) -> float:
+        return (self.low + self.high) / 2
+
+
+def _constant_from_plain(value: object) -> object:
+    # A document may write "2ms" or 0.002 for a constant; a mapping names its distribution.
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        return {"dist": "constant", "value": value}
+    return value
+
+
+DistributionSpec = Annotated[
+    Constant | Exponential | ShiftedExponential | LogNormal | Uniform,
+    Field(discriminator="dist"),
+    BeforeValidator(_constant_from_plain),
+]
+
+
+class Faults(Strict):
+    """An alternating renewal process: up for ~Exp(mtbf), then down for ~repair(mttr)."""
+
+    mtbf: Duration = Field(gt=0, description="mean time between failures (mean up time)")
+    mttr: Duration = Field(gt=0, description="mean time to repair (mean down time)")
+    repair: Literal["exponential", "constant", "lognormal"] = "exponential"
+    repair_cv: float = Field(default=1.0, gt=0, le=10, description="cv of a lognormal repair")
+
+    @property
+    def availability(self) -> float:
+        return self.mtbf / (self.mtbf + self.mttr)
+
+
+# --- the shop ------------------------------------------------------------------------------
+
+Location = Literal["machine", "edge", "onprem", "cloud"]
+RamiLayer = Literal["asset", "integration", "communication", "information", "functional",
+                    "business"]
+IiraTier = Literal["edge", "platform", "enterprise"]
+MessageKind = Literal["count", "state", "alarm", "sample"]
+ALL_MESSAGE_KINDS: tuple[MessageKind, ...] = ("count", "state", "alarm", "sample")
+
+
+class MachineParams(Strict):
+    """What the engine needs to know of a machine: its production and its data interface."""
+
+    protocol: str = Field(description="interface protocol, e.g. modbus-rtu, opcua, paper")
+    interface: Literal["push", "poll"] = Field(
+        description="push: the machine sends changes; poll: a reader must ask")
+    min_poll_interval: Duration = Field(
+        default=0.0, description="fastest the interface may be polled (0: no limit)")
+    semantic: bool = Field(
+        default=False, description="data is self-describing (e.g. an OPC UA companion spec)")
+    tag_count: int = Field(default=20, ge=0, le=100_000, description="tags to map")
+    cycle_time: Annotated[DistributionSpec, Field(description="time to make one part")]
+    breakdowns: Faults | None = None
+    state_changes: Rate = Field(default=0.0, description="state changes other than breakdowns")
+    sample_interval: Duration = Field(
+        default=1.0, gt=0, description="how often a pushing machine publishes process values")
+    message_bytes: Size = Field(default=64, ge=1, description="size of one message on the wire")
+
+
+class LinkSpec(Strict):
+    name: str = Field(min_length=1)
+    kind: Literal["lan", "wifi", "serial", "wan", "cellular", "local"]
+    latency: Annotated[DistributionSpec, Field(description="one-way delay per message")]
+    bandwidth: Bandwidth = Field(description="e.g. 100Mbps, 9600baud")
+    outages: Faults | None = None
+
+
+class ComponentParams(Strict):
+    """Common to everything that is bought: who sells it and what it costs."""
+
+    vendor: str = Field(default="generic", min_length=1)
+    capex_gbp: float = Field(default=0.0, ge=0)
+    opex_gbp_per_month: float = Field(default=0.0, ge=0)
+    skills: list[str] = Field(default_factory=list, description="skills the SME must absorb")
+
+
+class TranslatorParams(ComponentParams):
+    """A translator is a queue: arrivals, service, a finite waiting room, a buffer, crashes."""
+
+    role: Literal["adapter", "gateway", "hub", "broker", "aggregator", "driver", "manual",
+                  "agent"]
+    inputs: list[str] = Field(min_length=1, description="protocols it reads")
+    output: str = Field(description="protocol it emits")
+    open_output: bool = Field(description="output is an open standard protocol and data model")
+    location: Location
+    scope: Literal["per_machine", "shared"] = "shared"
+    poll_interval: Duration = Field(default=1.0, gt=0, description="when it polls a machine")
+    service_time: Annotated[DistributionSpec, Field(description="time to handle one message")]
+    servers: int = Field(default=1, ge=1, le=1024)
+    queue_capacity: int = Field(default=10_000, ge=1, description="messages waiting, at most")
+    buffer_messages: int = Field(default=0, ge=0, description="store-and-forward capacity")
+    crashes: Faults | None = None
+    omission_probability: float = Field(
+        default=0.0, ge=0, le=1, description="share of messages dropped in handling")
+    setup_hours: float = Field(default=0.0, ge=0)
+    minutes_per_tag: float = Field(default=0.0, ge=0)
+
+
+class SoftwareParams(ComponentParams):
+    role: Literal["mes", "erp", "cmms", "iot-platform", "analytics", "scada", "historian"]
+    accepts: list[str] = Field(min_length=1, description="protocols it ingests")
+    location: Literal["edge", "onprem", "cloud"]
+    subscribes: list[MessageKind] = Field(default_factory=lambda: list(ALL_MESSAGE_KINDS))
+    batch_interval: Duration = Field(default=0.0, description="ingestion batching (0: none)")
+    deadline: Duration = Field(default=10.0, gt=0, description="delivered later than this: late")
+    production_critical: bool = False
+    offline_tolerance: Duration = Field(
+        default=900.0, description="how long the line runs on without this software")
+    availability: Faults | None = None
+    export_open: bool = Field(default=True, description="data can be exported in open formats")
+    vendor_survival_2y: float = Field(default=0.9, ge=0, le=1)
+    setup_hours: float = Field(default=0.0, ge=0)
+
+
+class ArchitectureParams(Strict):
+    """Options every architecture takes; an architecture's own params model adds to these."""
+
+    consumers: list[str] = Field(
+        min_length=1, description="names of the scenario's software that receive the data")

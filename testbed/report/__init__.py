@@ -1,0 +1,1 @@
+"""Writers: every view is rendered from the results contract (results.json)."""

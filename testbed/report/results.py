@@ -1,0 +1,158 @@
+"""The results contract: ``results.json``, its pydantic model and its published JSON Schema.
+
+Bump ``SCHEMA_VERSION`` whenever a field or metric is renamed or removed; adding is allowed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from testbed import __version__
+from testbed.assemble import Assembly
+from testbed.experiments.replications import Outcome
+from testbed.metrics.definitions import METRICS
+from testbed.metrics.stats import confidence_interval
+from testbed.scenario import Scenario
+
+SCHEMA_VERSION = "1"
+_EXTRA_UNITS = {"parts_made": "parts"}
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class MetricSummary(_Model):
+    """A figure over the replications: mean, 95 % confidence interval and n.
+
+    ``ci95`` is null when fewer than two replications gave a value: an interval from one run
+    is undefined. ``mean`` is null when no replication gave a value (e.g. nothing delivered).
+    """
+
+    mean: float | None
+    ci95: tuple[float, float] | None
+    n: int = Field(ge=0)
+    unit: str
+
+
+class ComponentInfo(_Model):
+    id: str
+    kind: str
+    category: str
+    vendor: str
+    location: str
+    rami_layer: str
+    iira_tier: str
+    open_output: bool | None = None
+
+
+class ArchitectureResult(_Model):
+    kind: str
+    metrics: dict[str, MetricSummary]
+    per_consumer: dict[str, dict[str, MetricSummary]]
+    per_machine: dict[str, dict[str, MetricSummary]]
+    loss_reasons: dict[str, int] = Field(description="lost deliveries by cause, all replications")
+    components: list[ComponentInfo]
+    notes: list[str]
+
+
+class Results(_Model):
+    schema_version: str = SCHEMA_VERSION
+    tool_version: str
+    scenario: str
+    seed: int
+    replications: int
+    horizon_s: float
+    plugins: dict[str, str]
+    architectures: dict[str, ArchitectureResult]
+
+
+def summarise(values: Sequence[float | None], unit: str) -> MetricSummary:
+    present = [v for v in values if v is not None and math.isfinite(v)]
+    if not present:
+        return MetricSummary(mean=None, ci95=None, n=0, unit=unit)
+    interval = confidence_interval(present)
+    ci = (interval.lo, interval.hi) if interval.lo is not None and interval.hi is not None \
+        else None
+    return MetricSummary(mean=interval.mean, ci95=ci, n=interval.n, unit=unit)
+
+
+def _unit(name: str) -> str:
+    return METRICS[name].unit if name in METRICS else _EXTRA_UNITS.get(name, "")
+
+
+def _summaries(rows: Sequence[dict[str, float | None]]) -> dict[str, MetricSummary]:
+    names = list(dict.fromkeys(name for row in rows for name in row))
+    return {name: summarise([row.get(name) for row in rows], _unit(name)) for name in names}
+
+
+def _components(assembly: Assembly) -> list[ComponentInfo]:
+    infos = []
+    for placed in assembly.wiring.components.values():
+        params = placed.params
+        infos.append(ComponentInfo(
+            id=placed.id, kind=placed.kind, category=placed.category, vendor=params.vendor,
+            location=params.location, rami_layer=placed.rami_layer, iira_tier=placed.iira_tier,
+            open_output=getattr(params, "open_output", None)))
+    return sorted(infos, key=lambda c: c.id)
+
+
+def build_results(scenario: Scenario, assemblies: Sequence[Assembly],
+                  outcomes: Sequence[Outcome], plugins: dict[str, str]) -> Results:
+    architectures: dict[str, ArchitectureResult] = {}
+    for index, assembly in enumerate(assemblies):
+        mine = [o for o in outcomes if o.architecture == index]
+        consumers = list(dict.fromkeys(c for o in mine for c in o.per_consumer))
+        machines = list(dict.fromkeys(m for o in mine for m in o.per_machine))
+        reasons: Counter[str] = Counter()
+        for o in mine:
+            reasons.update(o.loss_reasons)
+        notes = list(dict.fromkeys(n for o in mine for n in o.notes))
+        architectures[assembly.name] = ArchitectureResult(
+            kind=assembly.kind,
+            metrics=_summaries([o.metrics for o in mine]),
+            per_consumer={c: _summaries([o.per_consumer[c] for o in mine]) for c in consumers},
+            per_machine={m: _summaries([o.per_machine[m] for o in mine]) for m in machines},
+            loss_reasons=dict(sorted(reasons.items())),
+            components=_components(assembly),
+            notes=notes,
+        )
+    return Results(tool_version=__version__, scenario=scenario.name, seed=scenario.seed,
+                   replications=scenario.replications, horizon_s=scenario.horizon,
+                   plugins=plugins, architectures=architectures)
+
+
+def to_json(results: Results) -> str:
+    # Sorted keys and no timestamps: the same scenario and seed give byte-identical files.
+    return json.dumps(results.model_dump(mode="json"), indent=2, sort_keys=True) + "\n"
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write via a temporary file and rename, so a killed run never leaves half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def results_schema() -> dict[str, Any]:
+    schema = Results.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = f"interop-testbed results, schema version {SCHEMA_VERSION}"
+    return schema

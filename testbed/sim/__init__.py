@@ -1,0 +1,1 @@
+"""The SimPy engine: messages, links, components, faults and wiring."""

@@ -1,0 +1,165 @@
+"""Machines as data sources, and the production gate that stops them when a critical piece of
+software is unreachable for longer than the line can run without it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from typing import Any
+
+from simpy import Environment
+from simpy.events import Event
+
+from testbed.sim.ledger import Ledger
+from testbed.sim.network import ALARM, COUNT, SAMPLE, STATE, Message, Route, Stateful
+from testbed.sim.randomness import Sampler
+
+Process = Generator[Event, Any, None]
+
+
+class Origin:
+    """Where one machine's data enters one reader (the first hop of a data path).
+
+    A pushing machine sends each message at once. A polled one latches events (a counter
+    register, an alarm latch) until the reader's next poll, and each successful poll also reads
+    one sample of the process values: the cost of polling is the wait, not the loss.
+    """
+
+    def __init__(self, route: Route, mask: int, poll_interval: float | None) -> None:
+        self.route = route
+        self.mask = mask
+        self.poll_interval = poll_interval
+        self.counts = [0, 0, 0, 0]
+        self.latch: list[Message] = []
+
+
+class Machine(Stateful):
+    def __init__(self, env: Environment, ledger: Ledger, index: int, name: str,
+                 cycle: Sampler, state_changes: Sampler | None, sample_interval: float) -> None:
+        super().__init__(env, name)
+        self.ledger = ledger
+        self.index = index
+        self.cycle = cycle
+        self.state_changes = state_changes
+        self.sample_interval = sample_interval
+        self.origins: list[Origin] = []
+        self.running = True
+        self.parts = 0
+        self.blocked_time = 0.0
+        self.gates: list[ProductionGate] = []
+        self._repaired = env.event()
+
+    def emit(self, kind: int) -> None:
+        msg = (self.env.now, self.index, kind)
+        for origin in self.origins:
+            if origin.mask >> kind & 1:
+                origin.counts[kind] += 1
+                if origin.poll_interval is None:
+                    origin.route.send(msg)
+                else:
+                    origin.latch.append(msg)
+
+    def set_up(self, up: bool) -> None:
+        was_up = self.up
+        super().set_up(up)
+        if was_up and not up:
+            self.emit(ALARM)
+        elif up and not was_up:
+            self.emit(STATE)
+            self._repaired.succeed()
+            self._repaired = self.env.event()
+
+    def production(self) -> Process:
+        env = self.env
+        while self.running:
+            for gate in self.gates:
+                while gate.blocked:
+                    since = env.now
+                    yield gate.opened
+                    self.blocked_time += env.now - since
+            if not self.up:
+                yield self._repaired
+            yield env.timeout(self.cycle())
+            if not self.up:
+                yield self._repaired
+            if self.running:
+                self.parts += 1
+                self.emit(COUNT)
+
+    def state_process(self, draw: Sampler) -> Process:
+        env = self.env
+        while True:
+            yield env.timeout(draw())
+            if not self.running:
+                return
+            self.emit(STATE)
+
+    def pushing_samples(self) -> Process:
+        env = self.env
+        while True:
+            yield env.timeout(self.sample_interval)
+            if not self.running:
+                return
+            self.emit(SAMPLE)
+
+    def polling(self, origin: Origin, phase: float) -> Process:
+        env = self.env
+        interval = origin.poll_interval
+        assert interval is not None
+        route = origin.route
+        wants_samples = origin.mask >> SAMPLE & 1
+        yield env.timeout(phase)
+        while True:
+            if route.reachable():
+                if origin.latch:
+                    latched, origin.latch = origin.latch, []
+                    for msg in latched:
+                        route.send(msg)
+                if wants_samples and self.running:
+                    origin.counts[SAMPLE] += 1
+                    route.send((env.now, self.index, SAMPLE))
+            elif wants_samples and self.running:
+                origin.counts[SAMPLE] += 1
+                self.ledger.lose(route, (env.now, self.index, SAMPLE), "outage")
+            if not self.running and not origin.latch:
+                return
+            yield env.timeout(interval)
+
+
+class ProductionGate:
+    """Blocks production when what it watches (a critical consumer and the links to it) has
+    been unreachable for longer than ``tolerance``; reopens the moment it is reachable."""
+
+    def __init__(self, env: Environment, watched: list[Stateful], tolerance: float) -> None:
+        self.env = env
+        self.watched = watched
+        self.tolerance = tolerance
+        self.blocked = False
+        self.opened = env.event()
+        self.blocked_since = 0.0
+        self.blocked_total = 0.0
+        self._reachable = True
+        self._epoch = 0
+        for element in watched:
+            element.watchers.append(self._changed)
+
+    def _changed(self, _up: bool) -> None:
+        reachable = all(w.up for w in self.watched)
+        if reachable == self._reachable:
+            return
+        self._reachable = reachable
+        self._epoch += 1
+        if reachable:
+            if self.blocked:
+                self.blocked = False
+                self.blocked_total += self.env.now - self.blocked_since
+                self.opened.succeed()
+                self.opened = self.env.event()
+        else:
+            self.env.timeout(self.tolerance).callbacks.append(self._expire(self._epoch))
+
+    def _expire(self, epoch: int) -> Callable[[Event], None]:
+        def expire(_event: Event) -> None:
+            if epoch == self._epoch and not self._reachable:
+                self.blocked = True
+                self.blocked_since = self.env.now
+        return expire

@@ -1,0 +1,165 @@
+"""What an architecture plugin produces: placed components and the data paths between them.
+
+An architecture's ``wire`` function receives a :class:`WiringContext` (the shop's machines, the
+software it must feed, the translators on offer) and returns a :class:`Wiring`. The engine derives
+the links between hops from where components sit, so a plugin never handles networks itself.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from testbed.params import (
+    ArchitectureParams,
+    IiraTier,
+    MachineParams,
+    RamiLayer,
+    SoftwareParams,
+    TranslatorParams,
+)
+
+# Roles a protocol-conversion chain may use; hubs, brokers and drivers are placed on purpose.
+ADAPTING_ROLES: frozenset[str] = frozenset({"adapter", "gateway", "manual"})
+
+
+@dataclass(frozen=True)
+class MachineInstance:
+    """One physical machine: an entry with ``count: 3`` gives three instances."""
+
+    id: str
+    entry: str
+    kind: str
+    params: MachineParams
+    link: str | None
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A component placed in an architecture: a translator instance or a piece of software."""
+
+    id: str
+    kind: str
+    category: Literal["translator", "software"]
+    params: TranslatorParams | SoftwareParams
+    rami_layer: RamiLayer
+    iira_tier: IiraTier
+
+    @property
+    def location(self) -> str:
+        return self.params.location
+
+
+@dataclass(frozen=True)
+class DataPath:
+    """Data of one machine travelling through components to one piece of software (the last
+    hop)."""
+
+    machine: str
+    hops: tuple[str, ...]
+
+
+@dataclass
+class Wiring:
+    components: dict[str, Placed] = field(default_factory=dict)
+    paths: list[DataPath] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TranslatorOffer:
+    """A translator kind as this architecture may use it: catalogue defaults plus the scenario's
+    overrides."""
+
+    kind: str
+    params: TranslatorParams
+    rami_layer: RamiLayer
+    iira_tier: IiraTier
+    preferred: bool
+
+
+class WiringError(ValueError):
+    """The architecture cannot be built for this shop (e.g. no translator reads a protocol)."""
+
+
+@dataclass
+class WiringContext:
+    """Everything an architecture's ``wire`` function may use."""
+
+    machines: Sequence[MachineInstance]
+    software: Mapping[str, Placed]
+    params: ArchitectureParams
+    translators: Mapping[str, TranslatorOffer]
+    wiring: Wiring = field(default_factory=Wiring)
+
+    def consumers(self) -> list[Placed]:
+        return [self.software[name] for name in self.params.consumers]
+
+    def place(self, kind: str, machine: MachineInstance | None = None) -> Placed:
+        """Place a translator of ``kind``: one instance per machine when its scope is
+        ``per_machine`` (or a machine is given for a per-machine role), else one shared
+        instance."""
+        offer = self._offer(kind)
+        per_machine = offer.params.scope == "per_machine" and machine is not None
+        ident = f"{kind}@{machine.id}" if per_machine and machine else kind
+        if ident not in self.wiring.components:
+            self.wiring.components[ident] = Placed(
+                ident, kind, "translator", offer.params, offer.rami_layer, offer.iira_tier)
+        return self.wiring.components[ident]
+
+    def place_as(self, kind: str, ident: str) -> Placed:
+        """Place an instance of ``kind`` under a chosen id, e.g. one custom driver per machine
+        and consumer (``custom-driver@lathe-1>mes``)."""
+        offer = self._offer(kind)
+        if ident not in self.wiring.components:
+            self.wiring.components[ident] = Placed(
+                ident, kind, "translator", offer.params, offer.rami_layer, offer.iira_tier)
+        return self.wiring.components[ident]
+
+    def add_software(self, software: Placed) -> Placed:
+        self.wiring.components.setdefault(software.id, software)
+        return software
+
+    def connect(self, machine: MachineInstance, hops: Sequence[Placed]) -> None:
+        self.wiring.paths.append(DataPath(machine.id, tuple(h.id for h in hops)))
+
+    def chain(self, protocol: str, targets: set[str],
+              roles: frozenset[str] = ADAPTING_ROLES) -> list[str]:
+        """The shortest chain of translator kinds turning ``protocol`` into one of ``targets``.
+
+        Ties go to the scenario's preferred translators, then to the cheapest, then by name, so
+        the choice is deterministic. An empty list means the protocol already fits.
+
+        :raises WiringError: when no chain exists, naming the protocol and what was on offer.
+        """
+        if protocol in targets:
+            return []
+        candidates = sorted(
+            (o for o in self.translators.values() if o.params.role in roles),
+            key=lambda o: (not o.preferred, o.params.capex_gbp, o.kind),
+        )
+        frontier: deque[tuple[str, list[str]]] = deque([(protocol, [])])
+        seen = {protocol}
+        while frontier:
+            current, path = frontier.popleft()
+            for offer in candidates:
+                if current not in offer.params.inputs or offer.params.output in seen:
+                    continue
+                route = [*path, offer.kind]
+                if offer.params.output in targets:
+                    return route
+                seen.add(offer.params.output)
+                frontier.append((offer.params.output, route))
+        raise WiringError(
+            f"no translator turns {protocol!r} into any of {sorted(targets)}; translators on "
+            f"offer: {', '.join(sorted(self.translators)) or 'none'}")
+
+    def _offer(self, kind: str) -> TranslatorOffer:
+        try:
+            return self.translators[kind]
+        except KeyError:
+            raise WiringError(
+                f"translator {kind!r} is not in the catalogue; known: "
+                f"{', '.join(sorted(self.translators))}") from None
