@@ -16,10 +16,11 @@ from rich.table import Table
 from testbed import __version__
 from testbed.assemble import assemble
 from testbed.errors import InputError
-from testbed.experiments.replications import default_jobs, run_all, tasks_of
+from testbed.experiments.replications import default_jobs, tasks_of
 from testbed.registry import PluginError, Registry, load_registry
 from testbed.report import table
-from testbed.report.results import build_results, to_json, write_atomically
+from testbed.report.results import to_json, write_atomically
+from testbed.runner import run_scenario
 from testbed.scenario import json_schema, load_scenario
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
@@ -59,6 +60,12 @@ def _parser() -> argparse.ArgumentParser:
                      help="override the scenario's replications")
     run.add_argument("--quiet", action="store_true", help="no table, no progress bar")
     return parser
+
+
+def _stdout() -> Console:
+    # Piped output is read by scripts and tests: never truncate it to a terminal's width.
+    console = Console()
+    return console if console.is_terminal else Console(width=200)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -109,7 +116,7 @@ def _schema(args: argparse.Namespace, registry: Registry) -> int:
 
 
 def _plugins(registry: Registry) -> int:
-    console = Console()
+    console = _stdout()
     listing = Table(title="Registered items")
     for column in ("category", "name", "plugin", "protocol", "vendor", "open", "RAMI 4.0 layer",
                    "IIRA tier"):
@@ -142,8 +149,6 @@ def _run(args: argparse.Namespace, registry: Registry, err: Console) -> int:
         overrides["replications"] = args.replications
     if overrides:
         scenario = scenario.model_copy(update=overrides)
-    assemblies = [assemble(scenario, i, registry, str(args.scenario))
-                  for i in range(len(scenario.architectures))]
     jobs = args.jobs or default_jobs()
     tasks = tasks_of(scenario)
     progress = Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
@@ -152,13 +157,12 @@ def _run(args: argparse.Namespace, registry: Registry, err: Console) -> int:
                         disable=args.quiet or not err.is_terminal)
     with progress:
         bar = progress.add_task(f"simulating {scenario.name}", total=len(tasks))
-        outcomes = run_all(scenario, registry, str(args.scenario), jobs,
-                           on_done=lambda _: progress.advance(bar))
-    results = build_results(scenario, assemblies, outcomes, registry.versions())
+        results = run_scenario(scenario, registry, args.scenario, jobs,
+                               on_done=lambda _: progress.advance(bar))
     out = args.out / "results.json"
     write_atomically(out, to_json(results))
     if not args.quiet:
-        table.render(results, Console())
+        table.render(results, _stdout())
         print(f"results: {out}")
     return EXIT_OK
 

@@ -43,7 +43,7 @@ class MachineKind(Item):
     category: ClassVar[str] = "machine"
 
     def defaults(self) -> MachineParams:
-        return self.params()
+        return self.params.model_validate({})
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ class TranslatorKind(Item):
     category: ClassVar[str] = "translator"
 
     def defaults(self) -> TranslatorParams:
-        return self.params()
+        return self.params.model_validate({})
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ class SoftwareKind(Item):
     category: ClassVar[str] = "software"
 
     def defaults(self) -> SoftwareParams:
-        return self.params()
+        return self.params.model_validate({})
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    TypeAdapter,
+    model_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from testbed.units import Bandwidth, Duration, Rate, Size
 
@@ -79,10 +89,24 @@ def _constant_from_plain(value: object) -> object:
     return value
 
 
+class _PlainDurationToo:
+    """Makes the JSON Schema offer a plain duration beside the named distributions."""
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: CoreSchema,
+                                     handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        named = handler(core_schema)
+        return {"anyOf": [TypeAdapter(Duration).json_schema(), named],
+                "description": "a constant duration (e.g. 2ms), or a distribution named by "
+                               "`dist`: constant, exponential, shifted-exponential, lognormal, "
+                               "uniform"}
+
+
 DistributionSpec = Annotated[
     Constant | Exponential | ShiftedExponential | LogNormal | Uniform,
     Field(discriminator="dist"),
     BeforeValidator(_constant_from_plain),
+    _PlainDurationToo(),
 ]
 
 

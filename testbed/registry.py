@@ -137,7 +137,7 @@ def _register_plugin(pm: pluggy.PluginManager, registry: Registry, info: PluginI
 
 
 def _collect(pm: pluggy.PluginManager, registry: Registry) -> None:
-    plugins = {pm.get_name(p): p for p in pm.get_plugins()}
+    plugins = {name: pm.get_plugin(name) for name in registry.plugins}
     for hook_name, (table_name, item_type) in _HOOKS.items():
         table: dict[str, Any] = getattr(registry, table_name)
         for name in sorted(plugins):
@@ -177,7 +177,7 @@ def _registrar(plugin: str, table: dict[str, Any], item_type: type[Item]) -> Cal
                 raise PluginError(f"{where}: architecture {item.name!r} has no wire function")
         else:
             try:
-                params()
+                params.model_validate({})
             except pydantic.ValidationError as exc:
                 raise PluginError(
                     f"{where}: the defaults of {item.category} {item.name!r} are invalid: "

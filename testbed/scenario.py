@@ -122,7 +122,7 @@ def _union(entry: type[Strict], items: Iterable[Item], label: str) -> Any:
         return entry
     if len(members) == 1:
         return members[0]
-    union = members[0]
+    union: Any = members[0]
     for member in members[1:]:
         union = union | member
     return Annotated[union, Field(discriminator="kind")]
@@ -147,7 +147,7 @@ def _build_model(registry: Registry) -> type[Scenario]:
     if len(arch_members) == 1:
         architecture = arch_members[0]
     elif arch_members:
-        union = arch_members[0]
+        union: Any = arch_members[0]
         for member in arch_members[1:]:
             union = union | member
         architecture = Annotated[union, Field(discriminator="kind")]
@@ -157,7 +157,7 @@ def _build_model(registry: Registry) -> type[Scenario]:
         "Scenario", __base__=Scenario,
         shop=(shop, ...),
         software=(list[software], Field(min_length=1)),  # type: ignore[valid-type]
-        architectures=(list[architecture], Field(min_length=1)),  # type: ignore[valid-type]
+        architectures=(list[architecture], Field(min_length=1)),
     )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-
 from typing import Literal
 
 from testbed import Faults, MachineKind, MachineParams, hookimpl

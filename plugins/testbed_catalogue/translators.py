@@ -225,8 +225,9 @@ KINDS = [
         "operator-rounds", "An operator reading paper records and keying them in",
         params=OperatorRounds, rami_layer="business", iira_tier="enterprise",
         sources={"poll_interval": "guess: rounds every two hours",
-                 "omission_probability": "guess: 2 % of records re-keyed wrongly or not at all "
-                                         "(NIST 99-1 puts most interoperability cost in re-entry)"}),
+                 "omission_probability": (
+                     "guess: 2 % of records re-keyed wrongly or not at all (NIST 99-1 puts "
+                     "most interoperability cost in re-entry)")}),
     TranslatorKind(
         "vendor-cloud-agent", "A cloud vendor's proprietary agent on each machine",
         params=VendorCloudAgent, rami_layer="communication",

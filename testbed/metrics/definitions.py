@@ -18,6 +18,7 @@ class Metric:
 
 
 METRICS: dict[str, Metric] = {m.name: m for m in [
+    Metric("latency_mean_ms", "ms", "lower", "mean time from machine event to consumer"),
     Metric("latency_p50_ms", "ms", "lower", "median time from machine event to consumer"),
     Metric("latency_p95_ms", "ms", "lower", "95th percentile of that time"),
     Metric("latency_p99_ms", "ms", "lower", "99th percentile of that time"),

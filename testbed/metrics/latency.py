@@ -11,7 +11,7 @@ _QUANTILES = {"latency_p50_ms": 0.5, "latency_p95_ms": 0.95, "latency_p99_ms": 0
 
 
 def latency_metrics(consumers: Iterable[ConsumerRecord]) -> dict[str, float | None]:
-    """p50/p95/p99/max in milliseconds over every delivery to these consumers.
+    """Mean, p50/p95/p99 and max in milliseconds over every delivery to these consumers.
 
     With nothing delivered there is no latency to report: the figures are None, not zero.
     """
@@ -19,8 +19,8 @@ def latency_metrics(consumers: Iterable[ConsumerRecord]) -> dict[str, float | No
     for consumer in consumers:
         pooled.merge(consumer.latency)
     if pooled.count == 0:
-        return dict.fromkeys([*_QUANTILES, "latency_max_ms"])
-    figures: dict[str, float | None] = {
-        name: pooled.quantile(q) * 1000.0 for name, q in _QUANTILES.items()}
+        return dict.fromkeys(["latency_mean_ms", *_QUANTILES, "latency_max_ms"])
+    figures: dict[str, float | None] = {"latency_mean_ms": pooled.mean * 1000.0}
+    figures.update({name: pooled.quantile(q) * 1000.0 for name, q in _QUANTILES.items()})
     figures["latency_max_ms"] = pooled.max * 1000.0
     return figures

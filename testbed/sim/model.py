@@ -6,6 +6,8 @@ of :mod:`testbed.sim.network` and :mod:`testbed.sim.machines`.
 
 from __future__ import annotations
 
+import functools
+import itertools
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -113,7 +115,7 @@ class FactoryModel:
         for cid in consumer_ids:
             if wiring.components[cid].category != "software":
                 raise WiringError(f"data path ends at {cid!r}, which is not software")
-        masks = [_mask(wiring.components[c].params) for c in consumer_ids]
+        masks = [_mask(wiring.components[c].params) for c in consumer_ids]  # type: ignore[arg-type]
         self.ledger = ledger = Ledger(masks, n)
 
         self.links = {name: self._link(spec) for name, spec in network.links.items()}
@@ -212,26 +214,26 @@ class FactoryModel:
             self.machines[m].origins.append(origin)
         origin.mask |= mask
         _add_down(origin.route, m, c)
-        for here, there in zip(hops, hops[1:], strict=False):
+        for here, there in itertools.pairwise(hops):
             sender = self.servers[here]
             _add_down(sender, m, c)
-            route = self.routes.get((here, there))
-            if route is None:
+            hop = self.routes.get((here, there))
+            if hop is None:
                 sender_params = wiring.components[here].params
                 assert isinstance(sender_params, TranslatorParams)
                 links = _links_between(sender_params.location, wiring.components[there].location,
                                        inst.link, net)
-                route = Route(self.env, self.ledger, here, [self.links[x] for x in links],
-                              self._receiver(there), self.sizes, sender_params.buffer_messages)
-                route.down = [[] for _ in self.instances]
-                self.routes[(here, there)] = route
-            _add_down(route, m, c)
+                hop = Route(self.env, self.ledger, here, [self.links[x] for x in links],
+                            self._receiver(there), self.sizes, sender_params.buffer_messages)
+                hop.down = [[] for _ in self.instances]
+                self.routes[(here, there)] = hop
+            _add_down(hop, m, c)
             for i, (existing, existing_mask) in enumerate(sender.routes[m]):
-                if existing is route:
+                if existing is hop:
                     sender.routes[m][i] = (existing, existing_mask | mask)
                     break
             else:
-                sender.routes[m].append((route, mask))
+                sender.routes[m].append((hop, mask))
 
     def _start_sources(self) -> None:
         env = self.env
@@ -242,7 +244,7 @@ class FactoryModel:
             if inst.params.state_changes > 0:
                 rate = inst.params.state_changes
                 rng = stream(self.seed, "machine", inst.id, "state")
-                env.process(machine.state_process(lambda r=rng, x=rate: r.expovariate(x)))
+                env.process(machine.state_process(functools.partial(rng.expovariate, rate)))
             if inst.params.interface == "push":
                 env.process(machine.pushing_samples())
             for (_, reader), origin in self.origins.items():

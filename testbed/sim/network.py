@@ -9,8 +9,8 @@ model is created per message.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Callable, Generator, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 from simpy import Environment
 from simpy.events import Event, Timeout
@@ -106,8 +106,9 @@ class Route:
         self._area_since = 0.0
         self.buffered_total = 0
         self.down: list[list[int]] = []
-        for element in (*self.links, target):
-            element.watchers.append(self._on_change)
+        for link in self.links:
+            link.watchers.append(self._on_change)
+        target.watchers.append(self._on_change)
 
     def reachable(self) -> bool:
         if not self.target.up:
@@ -193,8 +194,8 @@ class Server(Stateful):
             self._account()
             self.busy += 1
             self.admitted += 1
-            Timeout(self.env, self.service(), (msg, self.generation, self.env.now)).callbacks.append(
-                self._done)
+            job = (msg, self.generation, self.env.now)
+            Timeout(self.env, self.service(), job).callbacks.append(self._done)
         elif len(self.queue) < self.capacity:
             self._account()
             self.admitted += 1
@@ -281,7 +282,7 @@ class Consumer(Stateful):
         if msg[2] == ALARM:
             self.alarm_latency.add(latency)
 
-    def batches(self):  # type: ignore[no-untyped-def]
+    def batches(self) -> Generator[Event, Any, None]:
         """SimPy process: ingest what has arrived once per batch interval."""
         env = self.env
         while True:

@@ -1,0 +1,26 @@
+"""Run a scenario end to end: assemble each architecture, replicate, summarise."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+from testbed.assemble import assemble
+from testbed.experiments.replications import Outcome, run_all
+from testbed.registry import Registry
+from testbed.report.results import Results, build_results
+from testbed.scenario import Scenario
+
+
+def run_scenario(scenario: Scenario, registry: Registry, path: str | os.PathLike[str],
+                 jobs: int = 1, on_done: Callable[[Outcome], None] | None = None) -> Results:
+    """Every candidate architecture over every replication, as the results contract.
+
+    :raises InputError: an architecture cannot be built for this shop.
+    :raises PluginError: a plugin failed while wiring.
+    """
+    file = os.fspath(path)
+    assemblies = [assemble(scenario, i, registry, file)
+                  for i in range(len(scenario.architectures))]
+    outcomes = run_all(scenario, registry, file, jobs, on_done)
+    return build_results(scenario, assemblies, outcomes, registry.versions())

@@ -1,0 +1,39 @@
+"""Shared fixtures: the installed registry and helpers that run scenarios the way users do."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from testbed.assemble import assemble
+from testbed.registry import Registry, load_registry
+from testbed.report.results import Results
+from testbed.runner import run_scenario
+from testbed.scenario import Scenario, load_scenario
+from testbed.sim.model import FactoryModel
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_SCENARIOS = ROOT / "tests" / "scenarios"
+BUNDLED = ROOT / "scenarios"
+
+
+@pytest.fixture(scope="session")
+def registry() -> Registry:
+    return load_registry()
+
+
+def load(registry: Registry, path: Path, **overrides: object) -> Scenario:
+    scenario = load_scenario(path, registry)
+    return scenario.model_copy(update=overrides) if overrides else scenario
+
+
+def run(registry: Registry, path: Path, **overrides: object) -> Results:
+    return run_scenario(load(registry, path, **overrides), registry, path)
+
+
+def model(registry: Registry, path: Path, architecture: int = 0, seed: int = 1,
+          **overrides: object) -> FactoryModel:
+    scenario = load(registry, path, **overrides)
+    assembly = assemble(scenario, architecture, registry, str(path))
+    return FactoryModel(assembly.machines, assembly.network, assembly.wiring, seed)

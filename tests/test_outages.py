@@ -1,0 +1,73 @@
+"""Connectivity: what a link outage does to data with and without a store-and-forward buffer."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+import yaml
+from conftest import TEST_SCENARIOS, model
+
+from testbed.registry import Registry
+from testbed.sim.model import FactoryModel
+
+OUTAGE = TEST_SCENARIOS / "outage.yaml"
+
+
+def _script_outage(factory: FactoryModel, start: float, length: float) -> None:
+    link = factory.links["wan"]
+
+    def outage() -> Generator[Any, Any, None]:
+        yield factory.env.timeout(start)
+        link.set_up(False)
+        yield factory.env.timeout(length)
+        link.set_up(True)
+
+    factory.env.process(outage())
+
+
+def test_an_outage_loses_data_when_nothing_buffers_it(registry: Registry) -> None:
+    factory = model(registry, OUTAGE, architecture=0)
+    _script_outage(factory, start=1000.0, length=300.0)
+    record = factory.run(3600.0)
+    (cloud,) = record.consumers
+    # one sample a second for five minutes: 300 lost, give or take the sample at the edge
+    assert 299 <= sum(cloud.lost) <= 301
+    assert record.loss_reasons["outage"] == sum(cloud.lost)
+    assert cloud.max_gap[0] >= 300.0
+    assert sum(cloud.delivered) + sum(cloud.lost) == sum(cloud.generated)
+
+
+def test_a_buffer_turns_the_same_outage_into_delay(registry: Registry) -> None:
+    factory = model(registry, OUTAGE, architecture=1)
+    _script_outage(factory, start=1000.0, length=300.0)
+    record = factory.run(3600.0)
+    (cloud,) = record.consumers
+    assert sum(cloud.lost) == 0
+    assert sum(cloud.delivered) == sum(cloud.generated)
+    # the first sample held back waited the whole outage
+    assert 300.0 <= cloud.latency.max <= 301.0
+    # 300 of about 3600 samples were late against the platform's 60 s deadline... only those
+    # that waited more than 60 s: the first 240 of the outage
+    assert 239 <= sum(cloud.late) <= 241
+    assert record.peak_buffer["vendor-cloud-agent@laser->cloud"] >= 299
+
+
+def test_link_availability_matches_mtbf_over_mtbf_plus_mttr(registry: Registry,
+                                                            tmp_path: Path) -> None:
+    document = yaml.safe_load(OUTAGE.read_text())
+    document["shop"]["links"][0]["outages"] = {"mtbf": "1h", "mttr": "15min"}
+    path = tmp_path / "flaky.yaml"
+    path.write_text(yaml.safe_dump(document))
+    horizon = 2000 * 3600.0
+    fractions = []
+    for seed in range(5):
+        factory = model(registry, path, architecture=1, seed=seed)
+        factory.machines[0].running = False  # only the link's renewal process matters here
+        factory.env.run(until=horizon)
+        link = factory.links["wan"]
+        fractions.append(1 - link.downtime_until(horizon) / horizon)
+    # A = 1 / (1 + 0.25) = 0.8; about 2000 cycles per run, so each run is within a few %
+    mean = sum(fractions) / len(fractions)
+    assert abs(mean - 0.8) < 0.01, fractions
