@@ -19,6 +19,7 @@ from testbed.errors import InputError
 from testbed.experiments.replications import default_jobs, tasks_of
 from testbed.registry import PluginError, Registry, load_registry
 from testbed.report import table
+from testbed.report.catalogue import render_catalogue
 from testbed.report.results import to_json, write_atomically
 from testbed.runner import run_scenario
 from testbed.scenario import json_schema, load_scenario
@@ -48,7 +49,10 @@ def _parser() -> argparse.ArgumentParser:
     schema.add_argument("--kind", choices=["scenario", "results"], default="scenario")
     schema.add_argument("--out", type=Path, help="file to write (default: standard output)")
 
-    sub.add_parser("plugins", help="list every registered item and the plugin that gave it")
+    plugins = sub.add_parser("plugins",
+                             help="list every registered item and the plugin that gave it")
+    plugins.add_argument("--format", choices=["table", "markdown"], default="table",
+                         help="markdown: every item's defaults with their sources")
 
     run = sub.add_parser("run", help="run every candidate architecture of a scenario")
     run.add_argument("scenario", type=Path)
@@ -78,6 +82,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "schema":
             return _schema(args, registry)
         if args.command == "plugins":
+            if args.format == "markdown":
+                sys.stdout.write(render_catalogue(registry))
+                return EXIT_OK
             return _plugins(registry)
         if args.command == "run":
             return _run(args, registry, err)

@@ -6,6 +6,7 @@ engine reads only the fields defined here, so any plugin's item can be simulated
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -212,3 +213,59 @@ class ArchitectureParams(Strict):
 
     consumers: list[str] = Field(
         min_length=1, description="names of the scenario's software that receive the data")
+
+
+# Fields that say what a kind *is* rather than estimate a figure: their source is the kind.
+DEFINITIONAL = frozenset({
+    "protocol", "interface", "semantic", "role", "inputs", "output", "open_output", "location",
+    "scope", "vendor", "skills", "accepts", "subscribes", "production_critical", "export_open",
+})
+DEFINITION = "definition of this kind"
+NOT_UNLESS_STATED = "none unless the kind says so"
+
+# Sources of the base models' defaults; an item's own ``sources`` override these.
+BASE_SOURCES: dict[str, str] = {
+    "min_poll_interval": NOT_UNLESS_STATED,
+    "tag_count": "guess: counters, states, alarms and a few process values",
+    "breakdowns": NOT_UNLESS_STATED,
+    "state_changes": NOT_UNLESS_STATED,
+    "sample_interval": "OPC UA publishing interval default 1000 ms (node-opcua; vendor)",
+    "message_bytes": "guess: a small binary payload",
+    "capex_gbp": NOT_UNLESS_STATED,
+    "opex_gbp_per_month": NOT_UNLESS_STATED,
+    "poll_interval": "Ignition tag group default 1 s (vendor)",
+    "servers": "guess: a small gateway handles one message at a time",
+    "queue_capacity": "guess: ample for bursts; lower it to model a small device",
+    "buffer_messages": "no store-and-forward unless the kind says so",
+    "crashes": NOT_UNLESS_STATED,
+    "omission_probability": NOT_UNLESS_STATED,
+    "setup_hours": NOT_UNLESS_STATED,
+    "minutes_per_tag": NOT_UNLESS_STATED,
+    "batch_interval": "no batching unless the kind says so",
+    "deadline": "guess: ten seconds for shop-floor visibility",
+    "offline_tolerance": "guess: the line runs on printed job lists for a while",
+    "availability": "always available unless the kind says so",
+    "vendor_survival_2y": "guess: an established vendor",
+}
+
+
+def source_of(params: type[BaseModel], field: str, item_sources: Mapping[str, str]) -> str:
+    """Where the default of ``field`` in an item's params model comes from: the item's own
+    source, the kind's definition, or (only when the item kept it) the base model's documented
+    default. Empty when nobody said, which the catalogue's test refuses."""
+    if field in item_sources:
+        return item_sources[field]
+    if field in DEFINITIONAL:
+        return DEFINITION
+    for base in params.__mro__[1:]:
+        if not (isinstance(base, type) and issubclass(base, BaseModel)):
+            continue
+        inherited = base.model_fields.get(field)
+        if inherited is None or base.__module__ != __name__:
+            continue
+        mine = params.model_fields[field]
+        if not inherited.is_required() and mine.get_default(call_default_factory=True) == \
+                inherited.get_default(call_default_factory=True):
+            return BASE_SOURCES.get(field, "")
+        break
+    return ""

@@ -18,10 +18,16 @@ from testbed import (
 from testbed.wiring import ADAPTING_ROLES
 
 _CONNECTOR_ROLES = ADAPTING_ROLES | {"driver"}
+_DEFINITION = "definition of this architecture: the catalogue's component of that role"
 
 
-def _deliver(ctx: WiringContext, sender: Placed, consumer: Placed,
-             machine: MachineInstance, prefix: list[Placed]) -> None:
+def _deliver(
+    ctx: WiringContext,
+    sender: Placed,
+    consumer: Placed,
+    machine: MachineInstance,
+    prefix: list[Placed],
+) -> None:
     """Connect ``prefix`` (ending at ``sender``) to ``consumer``, through a connector when the
     consumer cannot read what the sender emits."""
     accepts = set(consumer.params.accepts)  # type: ignore[union-attr]
@@ -56,7 +62,8 @@ def point_to_point(ctx: WiringContext) -> Wiring:
             reader = ctx.place_as(kind, f"{kind}@{machine.id}>{consumer.id}")
             _deliver(ctx, reader, consumer, machine, [reader])
     ctx.wiring.notes.append(
-        "every machine-consumer pair has its own driver (or its own round of re-keying)")
+        "every machine-consumer pair has its own driver (or its own round of re-keying)"
+    )
     return ctx.wiring
 
 
@@ -97,8 +104,9 @@ def unified_namespace(ctx: WiringContext) -> Wiring:
 
 
 class AggregationParams(ArchitectureParams):
-    aggregator: str = Field(default="opcua-aggregation-server",
-                            description="translator kind of the aggregation server")
+    aggregator: str = Field(
+        default="opcua-aggregation-server", description="translator kind of the aggregation server"
+    )
 
 
 def opcua_aggregation(ctx: WiringContext) -> Wiring:
@@ -116,8 +124,9 @@ def opcua_aggregation(ctx: WiringContext) -> Wiring:
 
 
 class CloudParams(ArchitectureParams):
-    agent: str = Field(default="vendor-cloud-agent",
-                       description="translator kind of the vendor's on-machine agent")
+    agent: str = Field(
+        default="vendor-cloud-agent", description="translator kind of the vendor's on-machine agent"
+    )
 
 
 def vendor_cloud(ctx: WiringContext) -> Wiring:
@@ -136,18 +145,40 @@ def vendor_cloud(ctx: WiringContext) -> Wiring:
 
 
 KINDS = [
-    ArchitectureKind("point-to-point", "Custom drivers from each machine into each system",
-                     params=ArchitectureParams, wire=point_to_point),
-    ArchitectureKind("edge-gateway-hub", "Adapters into one edge hub that feeds every system",
-                     params=HubParams, wire=edge_gateway_hub),
-    ArchitectureKind("unified-namespace",
-                     "Edge bridges publish MQTT Sparkplug to a broker; systems subscribe",
-                     params=UnsParams, wire=unified_namespace),
-    ArchitectureKind("opcua-aggregation",
-                     "Machines' OPC UA servers aggregated into one server systems read",
-                     params=AggregationParams, wire=opcua_aggregation),
-    ArchitectureKind("vendor-cloud", "A single vendor's agents on each machine feed its cloud",
-                     params=CloudParams, wire=vendor_cloud),
+    ArchitectureKind(
+        "point-to-point",
+        "Custom drivers from each machine into each system",
+        params=ArchitectureParams,
+        wire=point_to_point,
+    ),
+    ArchitectureKind(
+        "edge-gateway-hub",
+        "Adapters into one edge hub that feeds every system",
+        params=HubParams,
+        wire=edge_gateway_hub,
+        sources={"hub": _DEFINITION},
+    ),
+    ArchitectureKind(
+        "unified-namespace",
+        "Edge bridges publish MQTT Sparkplug to a broker; systems subscribe",
+        params=UnsParams,
+        wire=unified_namespace,
+        sources={"broker": _DEFINITION},
+    ),
+    ArchitectureKind(
+        "opcua-aggregation",
+        "Machines' OPC UA servers aggregated into one server systems read",
+        params=AggregationParams,
+        wire=opcua_aggregation,
+        sources={"aggregator": _DEFINITION},
+    ),
+    ArchitectureKind(
+        "vendor-cloud",
+        "A single vendor's agents on each machine feed its cloud",
+        params=CloudParams,
+        wire=vendor_cloud,
+        sources={"agent": _DEFINITION},
+    ),
 ]
 
 

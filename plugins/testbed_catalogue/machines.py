@@ -89,35 +89,88 @@ class OpcuaMachine(MachineParams):
 
 KINDS = [
     MachineKind(
-        "paper-station", "Manual station recorded on paper, read by an operator on rounds",
+        "paper-station",
+        "Manual station recorded on paper, read by an operator on rounds",
         params=PaperStation,
-        sources={"tag_count": "guess: part count, scrap, downtime reason, operator, times",
-                 "breakdowns": _BREAKDOWNS}),
+        sources={
+            "cycle_time": "guess: a few minutes per manual assembly, cv 0.3",
+            "state_changes": "guess: shift, break and changeover events",
+            "message_bytes": "guess: one keyed record",
+            "tag_count": "guess: part count, scrap, downtime reason, operator, times",
+            "breakdowns": _BREAKDOWNS,
+        },
+    ),
     MachineKind(
-        "cnc-rs232-1990s", "1990s CNC lathe, RS-232 port with a proprietary protocol",
+        "cnc-rs232-1990s",
+        "1990s CNC lathe, RS-232 port with a proprietary protocol",
         params=Cnc1990s,
-        sources={"min_poll_interval": "guess: a DNC-style serial query takes about a second",
-                 "breakdowns": _BREAKDOWNS}),
+        sources={
+            "tag_count": "guess: spindle, feed, program, part count, alarms",
+            "cycle_time": "guess: 12 min turned parts on a job shop lathe, cv 0.2",
+            "state_changes": "guess: setups, program changes, idle periods",
+            "message_bytes": "guess: one ASCII status reply",
+            "min_poll_interval": "guess: a DNC-style serial query takes about a second",
+            "breakdowns": _BREAKDOWNS,
+        },
+    ),
     MachineKind(
-        "plc-modbus-rtu", "PLC on Modbus RTU (RS-485 serial)", params=PlcModbusRtu,
-        sources={"message_bytes": "Modbus RTU function 03, 10 registers: 8 + (5 + 2N) bytes "
-                                  "(Modbus over serial line spec; standard)",
-                 "breakdowns": _BREAKDOWNS}),
+        "plc-modbus-rtu",
+        "PLC on Modbus RTU (RS-485 serial)",
+        params=PlcModbusRtu,
+        sources={
+            "min_poll_interval": (
+                "Modbus RTU line time: a 10-register read at 19,200 baud takes about "
+                "23 ms (derived from the spec); 0.1 s leaves room for a few devices"
+            ),
+            "tag_count": "guess: a press PLC's coils and registers worth mapping",
+            "cycle_time": "guess: a press stroke cycle under a minute, cv 0.1",
+            "state_changes": "guess: die changes, jams, idle periods",
+            "message_bytes": "Modbus RTU function 03, 10 registers: 8 + (5 + 2N) bytes "
+            "(Modbus over serial line spec; standard)",
+            "breakdowns": _BREAKDOWNS,
+        },
+    ),
     MachineKind(
-        "plc-modbus-tcp", "PLC on Modbus TCP", params=PlcModbusTcp,
-        sources={"message_bytes": "Modbus TCP MBAP header 7 bytes + PDU (standard)",
-                 "breakdowns": _BREAKDOWNS}),
+        "plc-modbus-tcp",
+        "PLC on Modbus TCP",
+        params=PlcModbusTcp,
+        sources={
+            "min_poll_interval": "guess: Modbus TCP on a LAN answers in milliseconds",
+            "tag_count": "guess: as the RTU PLC",
+            "cycle_time": "guess: as the RTU PLC",
+            "state_changes": "guess: as the RTU PLC",
+            "message_bytes": "Modbus TCP MBAP header 7 bytes + PDU (standard)",
+            "breakdowns": _BREAKDOWNS,
+        },
+    ),
     MachineKind(
-        "mtconnect-machine", "Machining centre with an MTConnect agent", params=MtconnectMachine,
-        sources={"semantic": "MTConnect standard vocabulary (standard)",
-                 "breakdowns": _BREAKDOWNS}),
+        "mtconnect-machine",
+        "Machining centre with an MTConnect agent",
+        params=MtconnectMachine,
+        sources={
+            "tag_count": "guess: MTConnect DataItems of a 3-axis mill",
+            "cycle_time": "guess: 8 min milled parts, cv 0.2",
+            "state_changes": "guess: execution state and program changes",
+            "message_bytes": "guess: an MTConnect streams fragment",
+            "semantic": "MTConnect standard vocabulary (standard)",
+            "breakdowns": _BREAKDOWNS,
+        },
+    ),
     MachineKind(
-        "opcua-machine", "New machine with an OPC UA server and companion specification",
-        params=OpcuaMachine, rami_layer="communication",
-        sources={"semantic": "OPC UA companion specification (standard)",
-                 "sample_interval": "OPC UA publishing interval default 1000 ms (node-opcua; "
-                                    "vendor)",
-                 "breakdowns": _BREAKDOWNS}),
+        "opcua-machine",
+        "New machine with an OPC UA server and companion specification",
+        params=OpcuaMachine,
+        rami_layer="communication",
+        sources={
+            "tag_count": "guess: variables a companion spec exposes for one machine",
+            "cycle_time": "guess: 3 min automated cell, constant",
+            "state_changes": "guess: job and mode changes",
+            "message_bytes": "guess: an OPC UA DataChange notification",
+            "semantic": "OPC UA companion specification (standard)",
+            "sample_interval": "OPC UA publishing interval default 1000 ms (node-opcua; vendor)",
+            "breakdowns": _BREAKDOWNS,
+        },
+    ),
 ]
 
 

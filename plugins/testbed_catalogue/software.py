@@ -10,8 +10,9 @@ from testbed.params import MessageKind
 from testbed.units import Duration
 
 _SURVIVAL = "new-firm 2-year survival 66 % (Knaup, Monthly Labor Review 2005; paper)"
-_SUBSCRIPTION = "SME subscriptions often £1,000-2,000 a month (UK SME interview study 2019; " \
-                "secondary)"
+_SUBSCRIPTION = (
+    "SME subscriptions often £1,000-2,000 a month (UK SME interview study 2019; secondary)"
+)
 
 
 class OnpremMes(SoftwareParams):
@@ -32,8 +33,13 @@ class OnpremMes(SoftwareParams):
 
 class CloudIotPlatform(SoftwareParams):
     role: Literal["iot-platform"] = "iot-platform"
-    accepts: list[str] = ["mqtt-sparkplug", "mqtt-json", "vendor-proprietary", "custom",
-                          "manual-entry"]
+    accepts: list[str] = [
+        "mqtt-sparkplug",
+        "mqtt-json",
+        "vendor-proprietary",
+        "custom",
+        "manual-entry",
+    ]
     location: Literal["edge", "onprem", "cloud"] = "cloud"
     batch_interval: Duration = 5.0
     deadline: Duration = 60.0
@@ -93,24 +99,75 @@ class VendorCloudMes(SoftwareParams):
 
 
 KINDS = [
-    SoftwareKind("onprem-mes", "On-premises MES that dispatches jobs to the line",
-                 params=OnpremMes, rami_layer="functional", iira_tier="platform",
-                 sources={"offline_tolerance": "guess: half an hour of printed job lists",
-                          "capex_gbp": "guess: small-shop MES licence"}),
-    SoftwareKind("cloud-iot-platform", "Cloud IoT platform with dashboards and analytics",
-                 params=CloudIotPlatform,
-                 sources={"opex_gbp_per_month": _SUBSCRIPTION,
-                          "vendor_survival_2y": _SURVIVAL,
-                          "batch_interval": "guess: ingestion batched every few seconds"}),
-    SoftwareKind("cmms", "Maintenance management (SaaS) fed by alarms and states",
-                 params=Cmms,
-                 sources={"batch_interval": "guess: work requests polled each minute"}),
-    SoftwareKind("erp", "ERP posting production counts in batches", params=Erp,
-                 sources={"batch_interval": "guess: production posted every 15 minutes"}),
-    SoftwareKind("vendor-cloud-mes", "A cloud vendor's MES: the line stops when unreachable",
-                 params=VendorCloudMes, rami_layer="functional", iira_tier="platform",
-                 sources={"vendor_survival_2y": _SURVIVAL,
-                          "offline_tolerance": "guess: 15 minutes of cached jobs"}),
+    SoftwareKind(
+        "onprem-mes",
+        "On-premises MES that dispatches jobs to the line",
+        params=OnpremMes,
+        rami_layer="functional",
+        iira_tier="platform",
+        sources={
+            "opex_gbp_per_month": "guess: support contract",
+            "availability": "guess: a server fault every few months, hours to fix",
+            "vendor_survival_2y": "guess: an established MES vendor",
+            "setup_hours": "guess: integration of the data feed into the MES",
+            "offline_tolerance": "guess: half an hour of printed job lists",
+            "capex_gbp": "guess: small-shop MES licence",
+        },
+    ),
+    SoftwareKind(
+        "cloud-iot-platform",
+        "Cloud IoT platform with dashboards and analytics",
+        params=CloudIotPlatform,
+        sources={
+            "deadline": "guess: dashboards tolerate a minute",
+            "availability": "guess: a short SaaS incident a month",
+            "setup_hours": "guess: onboarding and dashboards",
+            "opex_gbp_per_month": _SUBSCRIPTION,
+            "vendor_survival_2y": _SURVIVAL,
+            "batch_interval": "guess: ingestion batched every few seconds",
+        },
+    ),
+    SoftwareKind(
+        "cmms",
+        "Maintenance management (SaaS) fed by alarms and states",
+        params=Cmms,
+        sources={
+            "opex_gbp_per_month": "guess: SaaS CMMS for a small site",
+            "deadline": "guess: a maintenance request within five minutes",
+            "availability": "guess: a short SaaS incident every six weeks",
+            "vendor_survival_2y": "guess: a small SaaS vendor",
+            "setup_hours": "guess: asset register and alarm rules",
+            "batch_interval": "guess: work requests polled each minute",
+        },
+    ),
+    SoftwareKind(
+        "erp",
+        "ERP posting production counts in batches",
+        params=Erp,
+        sources={
+            "opex_gbp_per_month": "guess: existing ERP support share",
+            "deadline": "guess: production posted within the hour",
+            "vendor_survival_2y": "guess: an established ERP vendor",
+            "setup_hours": "guess: production posting interface",
+            "batch_interval": "guess: production posted every 15 minutes",
+        },
+    ),
+    SoftwareKind(
+        "vendor-cloud-mes",
+        "A cloud vendor's MES: the line stops when unreachable",
+        params=VendorCloudMes,
+        rami_layer="functional",
+        iira_tier="platform",
+        sources={
+            "opex_gbp_per_month": _SUBSCRIPTION,
+            "batch_interval": "guess: ingestion every couple of seconds",
+            "deadline": "guess: dispatching needs data within half a minute",
+            "availability": "guess: a short SaaS incident a month",
+            "setup_hours": "guess: onboarding",
+            "vendor_survival_2y": _SURVIVAL,
+            "offline_tolerance": "guess: 15 minutes of cached jobs",
+        },
+    ),
 ]
 
 

@@ -10,8 +10,10 @@ from testbed import Faults, TranslatorKind, TranslatorParams, hookimpl
 from testbed.params import Constant, DistributionSpec, Exponential, LogNormal
 from testbed.units import Duration
 
-_MAPPING = ("tag mapping at 1-5 tags/min on clean PLC code, slower on messy code "
-            "(vendor calculator; weak, a guess)")
+_MAPPING = (
+    "tag mapping at 1-5 tags/min on clean PLC code, slower on messy code "
+    "(vendor calculator; weak, a guess)"
+)
 _POLL = "Ignition tag group default 1 s (vendor)"
 _GATEWAY_CRASH = "guess: an industrial gateway restarts a few times a year"
 
@@ -132,8 +134,15 @@ class EdgeHub(TranslatorParams):
 
 class CustomDriver(TranslatorParams):
     role: Literal["driver"] = "driver"
-    inputs: list[str] = ["rs232-proprietary", "modbus-rtu", "modbus-tcp", "mtconnect", "opcua",
-                         "mqtt-sparkplug", "vendor-proprietary"]
+    inputs: list[str] = [
+        "rs232-proprietary",
+        "modbus-rtu",
+        "modbus-tcp",
+        "mtconnect",
+        "opcua",
+        "mqtt-sparkplug",
+        "vendor-proprietary",
+    ]
     output: str = "custom"
     open_output: bool = False
     location: Literal["onprem"] = "onprem"
@@ -182,57 +191,153 @@ class VendorCloudAgent(TranslatorParams):
 
 KINDS = [
     TranslatorKind(
-        "serial-retrofit-kit", "Retrofit box on a machine's RS-232 port, serving OPC UA",
-        params=SerialRetrofitKit, rami_layer="integration",
-        sources={"minutes_per_tag": _MAPPING, "capex_gbp": "guess: UK retrofit kits £500-1,500",
-                 "crashes": _GATEWAY_CRASH}),
+        "serial-retrofit-kit",
+        "Retrofit box on a machine's RS-232 port, serving OPC UA",
+        params=SerialRetrofitKit,
+        rami_layer="integration",
+        sources={
+            "poll_interval": "guess: serial devices are polled gently, 2 s",
+            "service_time": "guess: a few milliseconds on an embedded box",
+            "setup_hours": "guess: cabling, protocol profile and addressing",
+            "minutes_per_tag": _MAPPING,
+            "capex_gbp": "guess: UK retrofit kits £500-1,500",
+            "crashes": _GATEWAY_CRASH,
+        },
+    ),
     TranslatorKind(
-        "modbus-opcua-gateway", "Gateway polling Modbus RTU/TCP devices, serving OPC UA",
-        params=ModbusOpcuaGateway, rami_layer="communication",
-        sources={"poll_interval": _POLL, "minutes_per_tag": _MAPPING,
-                 "setup_hours": "60-90 min per device manual commissioning (Koziolek et al., "
-                                "ICSE-SEIP 2019; paper) for a handful of devices",
-                 "crashes": _GATEWAY_CRASH}),
+        "modbus-opcua-gateway",
+        "Gateway polling Modbus RTU/TCP devices, serving OPC UA",
+        params=ModbusOpcuaGateway,
+        rami_layer="communication",
+        sources={
+            "capex_gbp": "guess: UK list prices of DIN-rail gateways",
+            "service_time": "guess: milliseconds per request",
+            "poll_interval": _POLL,
+            "minutes_per_tag": _MAPPING,
+            "setup_hours": "60-90 min per device manual commissioning (Koziolek et al., "
+            "ICSE-SEIP 2019; paper) for a handful of devices",
+            "crashes": _GATEWAY_CRASH,
+        },
+    ),
     TranslatorKind(
-        "mtconnect-adapter", "MTConnect agent to OPC UA (MTConnect companion spec)",
-        params=MtconnectAdapter, rami_layer="information",
-        sources={"minutes_per_tag": "semantic data: mapping mostly automatic (guess)"}),
+        "mtconnect-adapter",
+        "MTConnect agent to OPC UA (MTConnect companion spec)",
+        params=MtconnectAdapter,
+        rami_layer="information",
+        sources={
+            "capex_gbp": "guess",
+            "service_time": "guess: milliseconds",
+            "crashes": "guess: software adapter restarts a few times a year",
+            "setup_hours": "guess: install and map a standard vocabulary",
+            "minutes_per_tag": "semantic data: mapping mostly automatic (guess)",
+        },
+    ),
     TranslatorKind(
-        "sparkplug-edge-bridge", "Edge node publishing MQTT Sparkplug B, with store-and-forward",
-        params=SparkplugEdgeBridge, rami_layer="communication",
-        sources={"buffer_messages": "Sparkplug 3.0: edge nodes store data while the primary "
-                                    "host is offline (standard); size a guess",
-                 "poll_interval": _POLL, "crashes": _GATEWAY_CRASH}),
+        "sparkplug-edge-bridge",
+        "Edge node publishing MQTT Sparkplug B, with store-and-forward",
+        params=SparkplugEdgeBridge,
+        rami_layer="communication",
+        sources={
+            "capex_gbp": "guess: industrial PC plus licence",
+            "service_time": "guess: about a millisecond per publish",
+            "setup_hours": "guess: install, namespace design, certificates",
+            "minutes_per_tag": "guess: tags from an OPC UA browse map quickly",
+            "buffer_messages": "Sparkplug 3.0: edge nodes store data while the primary "
+            "host is offline (standard); size a guess",
+            "poll_interval": _POLL,
+            "crashes": _GATEWAY_CRASH,
+        },
+    ),
     TranslatorKind(
-        "mqtt-broker", "MQTT broker for a unified namespace", params=MqttBroker,
-        rami_layer="communication", iira_tier="platform",
-        sources={"service_time": "guess: sub-millisecond per publish on a small server"}),
+        "mqtt-broker",
+        "MQTT broker for a unified namespace",
+        params=MqttBroker,
+        rami_layer="communication",
+        iira_tier="platform",
+        sources={
+            "capex_gbp": "guess: a small server; the broker itself is open source",
+            "crashes": "guess: a service restart every few months",
+            "setup_hours": "guess: install, TLS, access control",
+            "service_time": "guess: sub-millisecond per publish on a small server",
+        },
+    ),
     TranslatorKind(
-        "opcua-aggregation-server", "OPC UA server aggregating the machines' servers",
-        params=OpcuaAggregationServer, rami_layer="information", iira_tier="platform",
-        sources={"poll_interval": "OPC UA publishing interval default 1000 ms (vendor)"}),
+        "opcua-aggregation-server",
+        "OPC UA server aggregating the machines' servers",
+        params=OpcuaAggregationServer,
+        rami_layer="information",
+        iira_tier="platform",
+        sources={
+            "capex_gbp": "guess: aggregation server licence",
+            "opex_gbp_per_month": "guess: maintenance contract",
+            "service_time": "guess: about a millisecond per notification",
+            "crashes": "guess: a service restart every few months",
+            "setup_hours": "guess: endpoints, certificates, namespaces",
+            "minutes_per_tag": "guess: browse-and-map of OPC UA nodes",
+            "poll_interval": "OPC UA publishing interval default 1000 ms (vendor)",
+        },
+    ),
     TranslatorKind(
-        "edge-hub", "Edge gateway hub with built-in drivers and store-and-forward",
-        params=EdgeHub, rami_layer="integration",
-        sources={"poll_interval": _POLL, "crashes": _GATEWAY_CRASH}),
+        "edge-hub",
+        "Edge gateway hub with built-in drivers and store-and-forward",
+        params=EdgeHub,
+        rami_layer="integration",
+        sources={
+            "capex_gbp": "guess: industrial PC plus edge licence",
+            "opex_gbp_per_month": "guess: software maintenance",
+            "service_time": "guess: about a millisecond per message",
+            "buffer_messages": "guess: store-and-forward on local disk",
+            "setup_hours": "guess: drivers, tag groups, consumers",
+            "minutes_per_tag": "tag mapping at 1-5 tags/min (vendor calculator; weak)",
+            "poll_interval": _POLL,
+            "crashes": _GATEWAY_CRASH,
+        },
+    ),
     TranslatorKind(
-        "custom-driver", "Custom driver code from one machine into one system",
-        params=CustomDriver, rami_layer="integration", iira_tier="platform",
-        sources={"setup_hours": "COCOMO II, 0.1 KSLOC at nominal multipliers: 2.94 x 0.1^1.1 "
-                                "PM x 152 h = 35 h (COCOMO II model manual; derived)",
-                 "crashes": "guess: home-grown code fails more often than products"}),
+        "custom-driver",
+        "Custom driver code from one machine into one system",
+        params=CustomDriver,
+        rami_layer="integration",
+        iira_tier="platform",
+        sources={
+            "service_time": "guess: milliseconds per request",
+            "minutes_per_tag": _MAPPING,
+            "setup_hours": "COCOMO II, 0.1 KSLOC at nominal multipliers: 2.94 x 0.1^1.1 "
+            "PM x 152 h = 35 h (COCOMO II model manual; derived)",
+            "crashes": "guess: home-grown code fails more often than products",
+        },
+    ),
     TranslatorKind(
-        "operator-rounds", "An operator reading paper records and keying them in",
-        params=OperatorRounds, rami_layer="business", iira_tier="enterprise",
-        sources={"poll_interval": "guess: rounds every two hours",
-                 "omission_probability": (
-                     "guess: 2 % of records re-keyed wrongly or not at all (NIST 99-1 puts "
-                     "most interoperability cost in re-entry)")}),
+        "operator-rounds",
+        "An operator reading paper records and keying them in",
+        params=OperatorRounds,
+        rami_layer="business",
+        iira_tier="enterprise",
+        sources={
+            "service_time": "guess: under a minute to key one record, cv 0.5",
+            "setup_hours": "guess: a form and a briefing",
+            "poll_interval": "guess: rounds every two hours",
+            "omission_probability": (
+                "guess: 2 % of records re-keyed wrongly or not at all (NIST 99-1 puts "
+                "most interoperability cost in re-entry)"
+            ),
+        },
+    ),
     TranslatorKind(
-        "vendor-cloud-agent", "A cloud vendor's proprietary agent on each machine",
-        params=VendorCloudAgent, rami_layer="communication",
-        sources={"opex_gbp_per_month": "guess: per-device fee of cloud IoT platforms",
-                 "buffer_messages": "guess: a small on-device buffer"}),
+        "vendor-cloud-agent",
+        "A cloud vendor's proprietary agent on each machine",
+        params=VendorCloudAgent,
+        rami_layer="communication",
+        sources={
+            "capex_gbp": "guess: per-device agent hardware",
+            "service_time": "guess: milliseconds",
+            "crashes": "guess: a day to replace a failed device",
+            "setup_hours": "guess: vendors quote about an hour per device",
+            "minutes_per_tag": "guess: vendor templates map common tags",
+            "opex_gbp_per_month": "guess: per-device fee of cloud IoT platforms",
+            "buffer_messages": "guess: a small on-device buffer",
+        },
+    ),
 ]
 
 
