@@ -6,6 +6,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
+from pydantic import BaseModel
+
 from testbed.params import (
     ArchitectureParams,
     IiraTier,
@@ -33,6 +35,12 @@ class Item:
     # Set by the registry: the plugin that registered the item.
     plugin: str = ""
     category: ClassVar[str] = "item"
+
+    @property
+    def params_model(self) -> type[BaseModel]:
+        """The item's params model (every concrete item has a ``params`` field)."""
+        model: type[BaseModel] = getattr(self, "params")  # noqa: B009
+        return model
 
 
 @dataclass(frozen=True)

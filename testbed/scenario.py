@@ -111,7 +111,7 @@ class Scenario(Strict):
 def _union(entry: type[Strict], items: Iterable[Item], label: str) -> Any:
     members = []
     for item in sorted(items, key=lambda i: i.name):
-        params = getattr(item, "params")  # noqa: B009 - every registered item has params
+        params = item.params_model
         members.append(create_model(
             f"{label}[{item.name}]",
             __base__=(entry, params),

@@ -17,7 +17,7 @@ def test_every_default_of_every_builtin_item_has_a_source(registry: Registry) ->
                for item in registry.items() if item.plugin in {"machines", "translators",
                                                                "software", "architectures"}
                for field in defaults_of(item)
-               if not source_of(item.params, field, item.sources)]
+               if not source_of(item.params_model, field, item.sources)]
     assert not missing, "defaults without a source:\n" + "\n".join(missing)
 
 

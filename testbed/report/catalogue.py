@@ -53,6 +53,6 @@ def render_catalogue(registry: Registry) -> str:
                       "| parameter | default | source |", "|---|---|---|"]
             for name, value in defaults_of(item).items():
                 lines.append(f"| `{name}` | {_value(value)} | "
-                             f"{source_of(item.params, name, item.sources)} |")
+                             f"{source_of(item.params_model, name, item.sources)} |")
             lines.append("")
     return "\n".join(lines)
