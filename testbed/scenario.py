@@ -108,6 +108,11 @@ class Scenario(Strict):
     architectures: Sequence[ArchitectureEntry] = Field(min_length=1)
 
 
+def _literal(value: str) -> Any:
+    # A literal type made at run time, one per registered kind: the union's discriminator.
+    return Literal[value]
+
+
 def _union(entry: type[Strict], items: Iterable[Item], label: str) -> Any:
     members = []
     for item in sorted(items, key=lambda i: i.name):
@@ -116,7 +121,7 @@ def _union(entry: type[Strict], items: Iterable[Item], label: str) -> Any:
             f"{label}[{item.name}]",
             __base__=(entry, params),
             __doc__=f"{item.description} (from plugin {item.plugin})",
-            kind=(Literal[item.name], Field(description=f"{label} kind")),
+            kind=(_literal(item.name), Field(description=f"{label} kind")),
         ))
     if not members:
         return entry
@@ -138,7 +143,7 @@ def _build_model(registry: Registry) -> type[Scenario]:
             f"architecture[{item.name}]",
             __base__=(ArchitectureEntry, item.params),
             __doc__=f"{item.description} (from plugin {item.plugin})",
-            kind=(Literal[item.name], Field(description="architecture kind")),
+            kind=(_literal(item.name), Field(description="architecture kind")),
             translators=(list[translator], Field(  # type: ignore[valid-type]
                 default_factory=list,
                 description="translators to prefer, with parameters changed")),

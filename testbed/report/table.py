@@ -6,32 +6,37 @@ from rich.console import Console
 from rich.table import Table
 
 from testbed.report.results import MetricSummary, Results
+from testbed.units import format_duration
 
 COLUMNS = [
-    ("latency_p50_ms", "p50 ms"), ("latency_p95_ms", "p95 ms"), ("latency_p99_ms", "p99 ms"),
+    ("latency_p50_ms", "latency p50"), ("latency_p95_ms", "p95"), ("latency_p99_ms", "p99"),
     ("delivered_fraction", "delivered"), ("late_fraction", "late"),
-    ("loss_fraction", "lost"), ("max_visibility_gap_s", "max gap s"),
+    ("loss_fraction", "lost"), ("max_visibility_gap_s", "longest gap"),
     ("production_lost_parts", "parts lost"),
 ]
 
 
+def _number(value: float, unit: str) -> str:
+    if unit == "fraction":
+        return f"{value:.2%}"
+    if unit in ("ms", "s"):
+        return format_duration(value / 1000.0 if unit == "ms" else value)
+    return f"{value:,.3g}"
+
+
 def cell(summary: MetricSummary | None) -> str:
+    """Mean ± half the 95 % interval, in the units a person reads (250ms, 3.8min, 0.35%)."""
     if summary is None or summary.mean is None:
         return "-"
-    if summary.unit == "fraction":
-        text = f"{summary.mean:.2%}"
-        if summary.ci95:
-            text += f" ±{(summary.ci95[1] - summary.ci95[0]) / 2:.2%}"
-        return text
-    text = f"{summary.mean:,.4g}"
+    text = _number(summary.mean, summary.unit)
     if summary.ci95:
-        text += f" ±{(summary.ci95[1] - summary.ci95[0]) / 2:,.2g}"
+        text += f" ±{_number((summary.ci95[1] - summary.ci95[0]) / 2, summary.unit)}"
     return text
 
 
 def render(results: Results, console: Console) -> None:
     table = Table(title=f"{results.scenario}: {results.replications} replications of "
-                        f"{results.horizon_s / 86400:g} days, seed {results.seed} "
+                        f"{format_duration(results.horizon_s)}, seed {results.seed} "
                         f"(mean ± 95 % CI half-width)")
     table.add_column("architecture", no_wrap=True)
     for _, title in COLUMNS:
