@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from testbed.errors import InputError, Problem
+from testbed.params import SoftwareParams, TranslatorParams
 from testbed.registry import PluginError, Registry
 from testbed.scenario import ArchitectureEntry, Scenario
 from testbed.sim.model import ShopNetwork
@@ -26,6 +27,8 @@ class Assembly:
     machines: list[MachineInstance]
     network: ShopNetwork
     wiring: Wiring
+    # For each component, what the catalogue offers from other vendors in its place.
+    alternatives: dict[str, list[TranslatorParams | SoftwareParams]]
 
 
 def machine_instances(scenario: Scenario) -> list[MachineInstance]:
@@ -79,7 +82,30 @@ def assemble(scenario: Scenario, index: int, registry: Registry,
         raise PluginError(f"architecture {entry.kind!r} from plugin {kind.plugin!r} returned "
                           f"{type(wiring).__name__}, not a testbed.Wiring")
     _check(wiring, entry, kind.plugin, {m.id for m in machines})
-    return Assembly(entry.name, entry.kind, machines, shop_network(scenario), wiring)
+    return Assembly(entry.name, entry.kind, machines, shop_network(scenario), wiring,
+                    alternatives(wiring, offers, registry))
+
+
+def alternatives(wiring: Wiring, offers: dict[str, TranslatorOffer],
+                 registry: Registry) -> dict[str, list[TranslatorParams | SoftwareParams]]:
+    """Other vendors' catalogue items that could take each component's place: a translator of
+    the same role and output reading at least one of the same protocols; software of the same
+    role."""
+    found: dict[str, list[TranslatorParams | SoftwareParams]] = {}
+    for cid, placed in wiring.components.items():
+        params = placed.params
+        options: list[TranslatorParams | SoftwareParams] = []
+        if isinstance(params, TranslatorParams):
+            options.extend(
+                o.params for o in offers.values()
+                if o.params.role == params.role and o.params.output == params.output
+                and o.params.vendor != params.vendor and set(o.params.inputs) & set(params.inputs))
+        else:
+            options.extend(
+                d for d in (item.defaults() for item in registry.software.values())
+                if d.role == params.role and d.vendor != params.vendor)
+        found[cid] = options
+    return found
 
 
 def _check(wiring: Wiring, entry: ArchitectureEntry, plugin: str, machines: set[str]) -> None:

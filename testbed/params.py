@@ -168,6 +168,8 @@ class ComponentParams(Strict):
     capex_gbp: float = Field(default=0.0, ge=0)
     opex_gbp_per_month: float = Field(default=0.0, ge=0)
     skills: list[str] = Field(default_factory=list, description="skills the SME must absorb")
+    vendor_survival_2y: float = Field(
+        default=0.9, ge=0, le=1, description="chance the vendor still trades in two years")
 
 
 class TranslatorParams(ComponentParams):
@@ -204,7 +206,6 @@ class SoftwareParams(ComponentParams):
         default=900.0, description="how long the line runs on without this software")
     availability: Faults | None = None
     export_open: bool = Field(default=True, description="data can be exported in open formats")
-    vendor_survival_2y: float = Field(default=0.9, ge=0, le=1)
     setup_hours: float = Field(default=0.0, ge=0)
 
 
@@ -269,3 +270,33 @@ def source_of(params: type[BaseModel], field: str, item_sources: Mapping[str, st
             return BASE_SOURCES.get(field, "")
         break
     return ""
+
+
+class EffortSettings(Strict):
+    """How the commissioning project is estimated; defaults and sources in docs/metrics.md."""
+
+    semantic_mapping_factor: float = Field(
+        default=0.1, ge=0, le=1,
+        description="share of mapping effort left when the data is already semantic")
+    testing_hours_per_path: float = Field(
+        default=0.5, ge=0, description="hours to test one machine-to-software data path")
+    effort_cv: float = Field(
+        default=0.3, ge=0, le=3, description="spread of each task's actual effort (lognormal)")
+    learning_hours_per_skill: float = Field(
+        default=16.0, ge=0, description="hours for someone to learn a protocol or tool")
+
+
+class Economics(Strict):
+    """What the owner's money figures rest on; defaults and sources in docs/metrics.md."""
+
+    downtime_cost_gbp_per_hour: float = Field(
+        default=120.0, ge=0, description="cost of a machine standing broken, per hour")
+    rounds_interval: Duration = Field(
+        default=7200.0, gt=0, description="how often someone walks round without monitoring")
+    rekey_seconds_per_record: float = Field(
+        default=30.0, ge=0, description="time to re-key one production record by hand")
+    clerical_rate_gbp_per_hour: float = Field(default=14.0, ge=0)
+    margin_gbp_per_part: float = Field(
+        default=4.0, ge=0, description="contribution lost per part not made")
+    payback_target_months: float = Field(
+        default=12.0, gt=0, description="the payback the owner asks for")

@@ -19,6 +19,8 @@ from testbed.items import Item
 from testbed.loader import LineMap, load_document, validate_document
 from testbed.params import (
     ArchitectureParams,
+    Economics,
+    EffortSettings,
     LinkSpec,
     MachineParams,
     SoftwareParams,
@@ -104,6 +106,8 @@ class Scenario(Strict):
     replications: int = Field(ge=1, le=1000)
     fidelity: Literal["message"] = "message"
     shop: Shop
+    effort: EffortSettings = EffortSettings()
+    economics: Economics = Economics()
     software: Sequence[SoftwareEntry] = Field(min_length=1)
     architectures: Sequence[ArchitectureEntry] = Field(min_length=1)
 

@@ -12,13 +12,16 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
-from testbed.assemble import assemble
+from testbed.assemble import Assembly, assemble
 from testbed.metrics.connectivity import delivery_metrics, production_lost_parts
+from testbed.metrics.effort import Person, commission, interfaces, plan, skills_to_absorb
 from testbed.metrics.latency import latency_metrics
+from testbed.metrics.lockin import lock_in
+from testbed.metrics.money import money
 from testbed.registry import Registry, load_registry
 from testbed.scenario import Scenario, load_scenario
 from testbed.sim.model import FactoryModel, RunRecord
-from testbed.sim.randomness import derive_seed
+from testbed.sim.randomness import derive_seed, stream
 
 Figures = dict[str, float | None]
 
@@ -34,6 +37,7 @@ class Outcome:
     per_machine: dict[str, Figures]
     loss_reasons: dict[str, int]
     notes: list[str] = field(default_factory=list)
+    effort_by_task: dict[str, float] = field(default_factory=dict)
 
 
 def replication_seed(seed: int, replication: int) -> int:
@@ -56,19 +60,70 @@ def figures_of(record: RunRecord) -> tuple[Figures, dict[str, Figures], dict[str
     return metrics, per_consumer, per_machine
 
 
+def people_of(scenario: Scenario) -> list[Person]:
+    return [Person(p.name, p.role, p.hours_per_week, p.rate_gbp_per_hour, frozenset(p.skills))
+            for p in scenario.shop.people]
+
+
+def project_figures(scenario: Scenario, assembly: Assembly, record: RunRecord,
+                    seed: int) -> tuple[Figures, dict[str, float], list[str]]:
+    """Effort, lock-in and money of one replication, and the effort by task."""
+    wiring, machines = assembly.wiring, assembly.machines
+    tasks = plan(wiring, machines, scenario.effort)
+    nominal = sum(t.hours for t in tasks)
+    people = people_of(scenario)
+    notes: list[str] = []
+    risk = lock_in(wiring, machines, assembly.alternatives, scenario.effort, nominal)
+    notes.extend(risk.notes)
+    figures: Figures = {
+        "interfaces": float(interfaces(wiring)),
+        "skills_to_absorb": float(len(skills_to_absorb(wiring, people))),
+        "lock_in_score": risk.score,
+        "switching_cost_hours": risk.switching_cost_hours,
+        "proprietary_path_share": risk.proprietary_path_share,
+        "vendor_hhi": risk.vendor_hhi,
+        "vendor_exit_exposure": risk.vendor_exit_exposure,
+    }
+    breakdown: dict[str, float] = {}
+    if not people:
+        notes.append("no people named under shop.people: effort and money are not estimated")
+        return figures, breakdown, notes
+    effort = commission(tasks, people, scenario.effort, stream(seed, "commissioning"))
+    breakdown = {k: v for k, v in effort.hours_by_task.items() if v}
+    cash = money(wiring, record, scenario.economics, effort.cost_gbp)
+    figures.update({
+        "effort_person_hours": effort.person_hours,
+        "effort_cost_gbp": effort.cost_gbp,
+        "effort_calendar_weeks": effort.calendar_weeks,
+        "capex_gbp": cash.capex_gbp,
+        "opex_gbp_per_month": cash.opex_gbp_per_month,
+        "benefit_gbp_per_month": cash.benefit_gbp_per_month,
+        "benefit_detection_gbp_per_month": cash.detection_benefit_gbp_per_month,
+        "benefit_rekeying_gbp_per_month": cash.rekeying_benefit_gbp_per_month,
+        "production_loss_gbp_per_month": cash.production_loss_gbp_per_month,
+        "payback_months": cash.payback_months,
+        "meets_payback_target": float(cash.payback_months is not None and
+                                      cash.payback_months <= scenario.economics
+                                      .payback_target_months),
+    })
+    return figures, breakdown, notes
+
+
 def run_replication(scenario: Scenario, registry: Registry, architecture: int,
                     replication: int, file: str | None = None) -> Outcome:
     assembly = assemble(scenario, architecture, registry, file)
-    model = FactoryModel(assembly.machines, assembly.network, assembly.wiring,
-                         replication_seed(scenario.seed, replication))
+    seed = replication_seed(scenario.seed, replication)
+    model = FactoryModel(assembly.machines, assembly.network, assembly.wiring, seed)
     record = model.run(scenario.horizon)
     metrics, per_consumer, per_machine = figures_of(record)
-    notes = list(assembly.wiring.notes)
+    project, breakdown, project_notes = project_figures(scenario, assembly, record, seed)
+    metrics.update(project)
+    notes = [*assembly.wiring.notes, *project_notes]
     if record.in_flight_at_end:
         notes.append(f"{record.in_flight_at_end} deliveries still in flight after the drain "
                      f"period were counted as lost")
     return Outcome(architecture, replication, metrics, per_consumer, per_machine,
-                   dict(record.loss_reasons), notes)
+                   dict(record.loss_reasons), notes, breakdown)
 
 
 Task = tuple[int, int]

@@ -60,6 +60,8 @@ class ArchitectureResult(_Model):
     metrics: dict[str, MetricSummary]
     per_consumer: dict[str, dict[str, MetricSummary]]
     per_machine: dict[str, dict[str, MetricSummary]]
+    effort_by_task: dict[str, MetricSummary] = Field(
+        default_factory=dict, description="person-hours by kind of integration task")
     loss_reasons: dict[str, int] = Field(description="lost deliveries by cause, all replications")
     components: list[ComponentInfo]
     notes: list[str]
@@ -122,6 +124,9 @@ def build_results(scenario: Scenario, assemblies: Sequence[Assembly],
             metrics=_summaries([o.metrics for o in mine]),
             per_consumer={c: _summaries([o.per_consumer[c] for o in mine]) for c in consumers},
             per_machine={m: _summaries([o.per_machine[m] for o in mine]) for m in machines},
+            effort_by_task={
+                task: summarise([o.effort_by_task.get(task, 0.0) for o in mine], "h")
+                for task in sorted({t for o in mine for t in o.effort_by_task})},
             loss_reasons=dict(sorted(reasons.items())),
             components=_components(assembly),
             notes=notes,

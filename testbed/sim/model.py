@@ -47,6 +47,7 @@ class ConsumerRecord:
     max_gap: list[float]
     latency: QuantileSketch
     alarm_latency: QuantileSketch
+    counts_delivered: list[int]
 
 
 @dataclass
@@ -69,6 +70,7 @@ class RunRecord:
     parts: list[int]
     blocked_time: list[float]
     mean_cycle: list[float]
+    breakdowns: list[int] = field(default_factory=list)
     downtime: dict[str, float] = field(default_factory=dict)
     outages: dict[str, int] = field(default_factory=dict)
     servers: list[QueueRecord] = field(default_factory=list)
@@ -312,7 +314,7 @@ class FactoryModel:
             records.append(ConsumerRecord(
                 cid, cid, generated[c], list(consumer.delivered), list(consumer.late), lost,
                 list(consumer.latency_sum), list(consumer.max_gap), consumer.latency,
-                consumer.alarm_latency))
+                consumer.alarm_latency, list(consumer.counts_delivered)))
         end = self.env.now
         record = RunRecord(
             horizon=horizon,
@@ -322,6 +324,7 @@ class FactoryModel:
             parts=[m.parts for m in self.machines],
             blocked_time=[m.blocked_time for m in self.machines],
             mean_cycle=[m.params.cycle_time.mean for m in self.instances],
+            breakdowns=[m.outages for m in self.machines],
             in_flight_at_end=in_flight,
         )
         for element in (*self.links.values(), *self.servers.values(), *self.consumers.values(),

@@ -255,6 +255,7 @@ class Consumer(Stateful):
         self.latency_sum = [0.0] * machines
         self.last = [0.0] * machines
         self.max_gap = [0.0] * machines
+        self.counts_delivered = [0] * machines
 
     def arrive(self, event: Event) -> None:
         self.receive(event._value)
@@ -279,7 +280,10 @@ class Consumer(Stateful):
         if gap > self.max_gap[m]:
             self.max_gap[m] = gap
         self.last[m] = now
-        if msg[2] == ALARM:
+        kind = msg[2]
+        if kind == COUNT:
+            self.counts_delivered[m] += 1
+        elif kind == ALARM:
             self.alarm_latency.add(latency)
 
     def batches(self) -> Generator[Event, Any, None]:

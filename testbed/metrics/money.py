@@ -1,0 +1,82 @@
+"""Money: what an architecture costs, what the simulation says it gives back, and payback.
+
+Benefits come from what the simulated run shows, scaled to a month:
+
+* breakdowns noticed sooner: without monitoring a breakdown is found on the next round, on
+  average half the rounds interval after it happens; with it, when the alarm reaches the
+  fastest consumer that takes alarms. Each hour sooner saves ``downtime_cost_gbp_per_hour``.
+* records not re-keyed: each part count that reaches software without a person typing it
+  saves ``rekey_seconds_per_record`` of clerical time.
+* less production lost: parts not made because critical software was unreachable cost
+  ``margin_gbp_per_part`` each (a negative benefit).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from testbed.params import Economics, TranslatorParams
+from testbed.sim.model import RunRecord
+from testbed.wiring import Wiring
+
+MONTH_S = 365.25 / 12 * 86_400.0
+
+
+@dataclass(frozen=True)
+class Money:
+    capex_gbp: float
+    opex_gbp_per_month: float
+    benefit_gbp_per_month: float
+    payback_months: float | None
+    detection_benefit_gbp_per_month: float
+    rekeying_benefit_gbp_per_month: float
+    production_loss_gbp_per_month: float
+
+
+def equipment(wiring: Wiring) -> tuple[float, float]:
+    """Capex and opex per month of every component on a data path."""
+    used = {hop for path in wiring.paths for hop in path.hops}
+    capex = sum(wiring.components[c].params.capex_gbp for c in used)
+    opex = sum(wiring.components[c].params.opex_gbp_per_month for c in used)
+    return capex, opex
+
+
+def manual_machines(wiring: Wiring) -> set[str]:
+    """Machines whose data reaches software only through a person."""
+    manual = set()
+    for path in wiring.paths:
+        first = wiring.components[path.hops[0]].params
+        if isinstance(first, TranslatorParams) and first.role == "manual":
+            manual.add(path.machine)
+    return manual
+
+
+def money(wiring: Wiring, record: RunRecord, economics: Economics,
+          labour_gbp: float) -> Money:
+    months = record.horizon / MONTH_S
+    capex, opex = equipment(wiring)
+    capex += labour_gbp
+
+    breakdowns = sum(record.breakdowns)
+    baseline_h = economics.rounds_interval / 2 / 3600.0
+    detection = 0.0
+    alarm_takers = [c for c in record.consumers if c.alarm_latency.count > 0]
+    if breakdowns and alarm_takers:
+        fastest = min(alarm_takers, key=lambda c: c.alarm_latency.mean)
+        reached = min(1.0, fastest.alarm_latency.count / breakdowns)
+        sooner_h = max(0.0, baseline_h - fastest.alarm_latency.mean / 3600.0)
+        detection = breakdowns * reached * sooner_h * economics.downtime_cost_gbp_per_hour
+    manual = manual_machines(wiring)
+    automated_counts = sum(
+        c.counts_delivered[m] for c in record.consumers
+        for m, name in enumerate(record.machines) if name not in manual)
+    rekeying = automated_counts * economics.rekey_seconds_per_record / 3600.0 \
+        * economics.clerical_rate_gbp_per_hour
+    lost_parts = sum(b / c for b, c in zip(record.blocked_time, record.mean_cycle, strict=True))
+    production = lost_parts * economics.margin_gbp_per_part
+
+    benefit = (detection + rekeying - production) / months
+    net = benefit - opex
+    payback = capex / net if net > 0 else None
+    return Money(capex, opex, benefit, payback, detection / months, rekeying / months,
+                 production / months)
