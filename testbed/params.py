@@ -284,6 +284,10 @@ class EffortSettings(Strict):
         default=0.3, ge=0, le=3, description="spread of each task's actual effort (lognormal)")
     learning_hours_per_skill: float = Field(
         default=16.0, ge=0, description="hours for someone to learn a protocol or tool")
+    driver_reuse_factor: float = Field(
+        default=0.1, ge=0, le=1,
+        description="share of a custom driver's effort to adapt it to another machine of the "
+                    "same kind for the same software")
 
 
 class Economics(Strict):
@@ -293,6 +297,9 @@ class Economics(Strict):
         default=120.0, ge=0, description="cost of a machine standing broken, per hour")
     rounds_interval: Duration = Field(
         default=7200.0, gt=0, description="how often someone walks round without monitoring")
+    manual_record_interval: Duration = Field(
+        default=3600.0, gt=0,
+        description="how often a production record is written by hand per machine")
     rekey_seconds_per_record: float = Field(
         default=30.0, ge=0, description="time to re-key one production record by hand")
     clerical_rate_gbp_per_hour: float = Field(default=14.0, ge=0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import yaml
 from conftest import TEST_SCENARIOS, model
 
+from testbed.metrics.stats import confidence_interval
 from testbed.registry import Registry
 from testbed.sim.model import FactoryModel
 
@@ -71,3 +73,23 @@ def test_link_availability_matches_mtbf_over_mtbf_plus_mttr(registry: Registry,
     # A = 1 / (1 + 0.25) = 0.8; about 2000 cycles per run, so each run is within a few %
     mean = sum(fractions) / len(fractions)
     assert abs(mean - 0.8) < 0.01, fractions
+
+
+def test_a_buffer_loses_what_the_renewal_formula_says(registry: Registry,
+                                                      tmp_path: Path) -> None:
+    # One sample a second (r = 1/s) into a 60-message buffer: horizon b = 60 s. Exponential
+    # outages of mean m = 60 s lose r * m * exp(-b/m) = 60/e = 22.07 samples each on average.
+    document = yaml.safe_load(OUTAGE.read_text())
+    document["shop"]["links"][0]["outages"] = {"mtbf": "1h", "mttr": "60s"}
+    document["architectures"][1]["translators"][0]["buffer_messages"] = 60
+    path = tmp_path / "buffered.yaml"
+    path.write_text(yaml.safe_dump(document))
+    per_outage = []
+    for seed in range(8):
+        factory = model(registry, path, architecture=1, seed=seed)
+        record = factory.run(100 * 3600.0)
+        (cloud,) = record.consumers
+        per_outage.append(sum(cloud.lost) / record.outages["wan"])
+    interval = confidence_interval(per_outage)
+    assert interval.contains(60 / math.e), (interval, per_outage)
+    assert record.loss_reasons.keys() == {"buffer full"}

@@ -60,13 +60,21 @@ def plan(wiring: Wiring, machines: Sequence[MachineInstance],
     by_id = {m.id: m for m in machines}
     tasks: dict[str, Task] = {}
     used = {hop for path in wiring.paths for hop in path.hops}
+    # A custom driver is written once per machine kind and software, then adapted.
+    written: set[tuple[tuple[str, str], ...]] = set()
     for cid in sorted(used):
         placed = wiring.components[cid]
         params = placed.params
         if isinstance(params, TranslatorParams):
             kind = "driver" if params.role == "driver" else "setup"
-            tasks[f"{kind}:{cid}"] = Task(f"{kind}:{cid}", kind, params.setup_hours,
-                                          tuple(params.skills))
+            hours = params.setup_hours
+            if kind == "driver":
+                served = tuple(sorted({(by_id[p.machine].kind, p.hops[-1])
+                                       for p in wiring.paths if cid in p.hops}))
+                if served in written:
+                    hours *= settings.driver_reuse_factor
+                written.add(served)
+            tasks[f"{kind}:{cid}"] = Task(f"{kind}:{cid}", kind, hours, tuple(params.skills))
     feeds: dict[str, set[str]] = defaultdict(set)
     mapped: set[tuple[str, str]] = set()
     for path in wiring.paths:

@@ -5,8 +5,10 @@ Benefits come from what the simulated run shows, scaled to a month:
 * breakdowns noticed sooner: without monitoring a breakdown is found on the next round, on
   average half the rounds interval after it happens; with it, when the alarm reaches the
   fastest consumer that takes alarms. Each hour sooner saves ``downtime_cost_gbp_per_hour``.
-* records not re-keyed: each part count that reaches software without a person typing it
-  saves ``rekey_seconds_per_record`` of clerical time.
+* records not re-keyed: without a feed, each machine's output is written down once per
+  ``manual_record_interval`` and typed into every system that needs it. Where part counts
+  reach a system automatically (in the share of parts whose count arrived), that typing of
+  ``rekey_seconds_per_record`` is saved.
 * less production lost: parts not made because critical software was unreachable cost
   ``margin_gbp_per_part`` each (a negative benefit).
 """
@@ -67,10 +69,11 @@ def money(wiring: Wiring, record: RunRecord, economics: Economics,
         sooner_h = max(0.0, baseline_h - fastest.alarm_latency.mean / 3600.0)
         detection = breakdowns * reached * sooner_h * economics.downtime_cost_gbp_per_hour
     manual = manual_machines(wiring)
-    automated_counts = sum(
-        c.counts_delivered[m] for c in record.consumers
-        for m, name in enumerate(record.machines) if name not in manual)
-    rekeying = automated_counts * economics.rekey_seconds_per_record / 3600.0 \
+    records_per_machine = record.horizon / economics.manual_record_interval
+    fed = sum(min(1.0, c.counts_delivered[m] / record.parts[m])
+              for c in record.consumers for m, name in enumerate(record.machines)
+              if name not in manual and record.parts[m] > 0)
+    rekeying = fed * records_per_machine * economics.rekey_seconds_per_record / 3600.0 \
         * economics.clerical_rate_gbp_per_hour
     lost_parts = sum(b / c for b, c in zip(record.blocked_time, record.mean_cycle, strict=True))
     production = lost_parts * economics.margin_gbp_per_part

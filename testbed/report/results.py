@@ -5,6 +5,7 @@ Bump ``SCHEMA_VERSION`` whenever a field or metric is renamed or removed; adding
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import os
@@ -20,7 +21,7 @@ from testbed import __version__
 from testbed.assemble import Assembly
 from testbed.experiments.replications import Outcome
 from testbed.metrics.definitions import METRICS
-from testbed.metrics.stats import confidence_interval
+from testbed.metrics.stats import confidence_interval, paired_difference_interval
 from testbed.scenario import Scenario
 
 SCHEMA_VERSION = "1"
@@ -76,6 +77,10 @@ class Results(_Model):
     horizon_s: float
     plugins: dict[str, str]
     architectures: dict[str, ArchitectureResult]
+    indistinguishable: dict[str, list[tuple[str, str]]] = Field(
+        default_factory=dict,
+        description="per metric, pairs of architectures whose paired 95 % interval of the "
+                    "difference contains zero: the run cannot tell them apart on that figure")
 
 
 def summarise(values: Sequence[float | None], unit: str) -> MetricSummary:
@@ -133,7 +138,35 @@ def build_results(scenario: Scenario, assemblies: Sequence[Assembly],
         )
     return Results(tool_version=__version__, scenario=scenario.name, seed=scenario.seed,
                    replications=scenario.replications, horizon_s=scenario.horizon,
-                   plugins=plugins, architectures=architectures)
+                   plugins=plugins, architectures=architectures,
+                   indistinguishable=indistinguishable(
+                       [a.name for a in assemblies], outcomes))
+
+
+def indistinguishable(names: Sequence[str],
+                      outcomes: Sequence[Outcome]) -> dict[str, list[tuple[str, str]]]:
+    """Pairs the replications cannot separate, metric by metric.
+
+    Replication r of every architecture shares its random numbers, so the paired difference
+    is the sharp test; with fewer than two paired values a pair is not judged.
+    """
+    values: dict[tuple[int, int], dict[str, float | None]] = {
+        (o.architecture, o.replication): o.metrics for o in outcomes}
+    replications = sorted({o.replication for o in outcomes})
+    metrics = [m for m in METRICS if any(m in o.metrics for o in outcomes)]
+    found: dict[str, list[tuple[str, str]]] = {}
+    for metric in metrics:
+        for i, j in itertools.combinations(range(len(names)), 2):
+            pairs = [(values[(i, r)].get(metric), values[(j, r)].get(metric))
+                     for r in replications if (i, r) in values and (j, r) in values]
+            usable = [(a, b) for a, b in pairs if a is not None and b is not None
+                      and math.isfinite(a) and math.isfinite(b)]
+            if len(usable) < 2:
+                continue
+            diff = paired_difference_interval([a for a, _ in usable], [b for _, b in usable])
+            if diff.contains(0.0):
+                found.setdefault(metric, []).append((names[i], names[j]))
+    return found
 
 
 def to_json(results: Results) -> str:
