@@ -90,6 +90,11 @@ def test_a_buffer_loses_what_the_renewal_formula_says(registry: Registry,
         record = factory.run(100 * 3600.0)
         (cloud,) = record.consumers
         per_outage.append(sum(cloud.lost) / record.outages["wan"])
+        # Little's law on the store-and-forward buffer: L = lambda W
+        (buffer,) = record.buffers
+        arrival_rate = buffer.arrivals / buffer.period_s
+        assert math.isclose(buffer.time_average_in_system, arrival_rate * buffer.mean_sojourn,
+                            rel_tol=0.02)
     interval = confidence_interval(per_outage)
     assert interval.contains(60 / math.e), (interval, per_outage)
     assert record.loss_reasons.keys() == {"buffer full"}

@@ -42,7 +42,7 @@ def test_littles_law_holds_on_the_translator(registry: Registry) -> None:
     factory = model(registry, TEST_SCENARIOS / "mm1.yaml", seed=3)
     record = factory.run(3600.0)
     (server,) = record.servers
-    arrival_rate = server.arrivals / record.horizon
+    arrival_rate = server.arrivals / server.period_s
     # L = lambda W, sample path by sample path, up to what is in the system at the ends.
     assert math.isclose(server.time_average_in_system, arrival_rate * server.mean_sojourn,
                         rel_tol=0.02)

@@ -59,6 +59,7 @@ class QueueRecord:
     arrivals: int
     mean_sojourn: float
     completed: int
+    period_s: float
 
 
 @dataclass
@@ -336,9 +337,16 @@ class FactoryModel:
             record.servers.append(QueueRecord(
                 server.name, server.area / end if end else 0.0, server.admitted,
                 server.sojourn_sum / server.completed if server.completed else 0.0,
-                server.completed))
+                server.completed, end))
         for (here, there), route in self.routes.items():
-            record.peak_buffer[f"{here}->{there}"] = route.peak_buffer
+            name = f"{here}->{there}"
+            record.peak_buffer[name] = route.peak_buffer
+            if route.capacity:
+                route._account()
+                flushed = route.buffered_total - len(route.buffer)
+                record.buffers.append(QueueRecord(
+                    name, route.buffer_area / end if end else 0.0, route.buffered_total,
+                    route.buffer_wait / flushed if flushed else 0.0, flushed, end))
         return record
 
 

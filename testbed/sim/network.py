@@ -99,10 +99,12 @@ class Route:
         self.target = target
         self.sizes = sizes
         self.capacity = buffer_capacity
-        self.buffer: deque[Message] = deque()
+        self.buffer: deque[tuple[Message, float]] = deque()
         self.peak_buffer = 0
-        # Little's law bookkeeping: the integral of the buffer's content over time.
+        # Little's law bookkeeping: the integral of the buffer's content over time, and the
+        # total time messages spent in it.
         self.buffer_area = 0.0
+        self.buffer_wait = 0.0
         self._area_since = 0.0
         self.buffered_total = 0
         self.down: list[list[int]] = []
@@ -130,7 +132,7 @@ class Route:
             Timeout(self.env, t - now, msg).callbacks.append(target.arrive)
         elif len(self.buffer) < self.capacity:
             self._account()
-            self.buffer.append(msg)
+            self.buffer.append((msg, self.env.now))
             self.buffered_total += 1
             if len(self.buffer) > self.peak_buffer:
                 self.peak_buffer = len(self.buffer)
@@ -146,7 +148,9 @@ class Route:
         if up and self.buffer and self.reachable():
             self._account()
             buffered, self.buffer = self.buffer, deque()
-            for msg in buffered:
+            now = self.env.now
+            for msg, since in buffered:
+                self.buffer_wait += now - since
                 self.send(msg)
 
 
