@@ -67,22 +67,27 @@ def point_to_point(ctx: WiringContext) -> Wiring:
     return ctx.wiring
 
 
+def _through(ctx: WiringContext, central_kind: str) -> Wiring:
+    """Every machine's data, adapted to what one central component reads, fans out from it to
+    every consumer: the shape of a hub, a unified namespace and an aggregation server."""
+    central = ctx.place(central_kind)
+    inputs = set(central.params.inputs)  # type: ignore[union-attr]
+    for machine in ctx.machines:
+        if _manual(ctx, machine):
+            continue
+        prefix = [*_adapt(ctx, machine, inputs), central]
+        for consumer in ctx.consumers():
+            _deliver(ctx, central, consumer, machine, prefix)
+    return ctx.wiring
+
+
 class HubParams(ArchitectureParams):
     hub: str = Field(default="edge-hub", description="translator kind acting as the hub")
 
 
 def edge_gateway_hub(ctx: WiringContext) -> Wiring:
-    params = ctx.params
-    assert isinstance(params, HubParams)
-    hub = ctx.place(params.hub)
-    inputs = set(hub.params.inputs)  # type: ignore[union-attr]
-    for machine in ctx.machines:
-        if _manual(ctx, machine):
-            continue
-        prefix = [*_adapt(ctx, machine, inputs), hub]
-        for consumer in ctx.consumers():
-            _deliver(ctx, hub, consumer, machine, prefix)
-    return ctx.wiring
+    assert isinstance(ctx.params, HubParams)
+    return _through(ctx, ctx.params.hub)
 
 
 class UnsParams(ArchitectureParams):
@@ -90,37 +95,20 @@ class UnsParams(ArchitectureParams):
 
 
 def unified_namespace(ctx: WiringContext) -> Wiring:
-    params = ctx.params
-    assert isinstance(params, UnsParams)
-    broker = ctx.place(params.broker)
-    inputs = set(broker.params.inputs)  # type: ignore[union-attr]
-    for machine in ctx.machines:
-        if _manual(ctx, machine):
-            continue
-        prefix = [*_adapt(ctx, machine, inputs), broker]
-        for consumer in ctx.consumers():
-            _deliver(ctx, broker, consumer, machine, prefix)
-    return ctx.wiring
+    assert isinstance(ctx.params, UnsParams)
+    return _through(ctx, ctx.params.broker)
 
 
 class AggregationParams(ArchitectureParams):
     aggregator: str = Field(
-        default="opcua-aggregation-server", description="translator kind of the aggregation server"
+        default="opcua-aggregation-server",
+        description="translator kind of the aggregation server",
     )
 
 
 def opcua_aggregation(ctx: WiringContext) -> Wiring:
-    params = ctx.params
-    assert isinstance(params, AggregationParams)
-    server = ctx.place(params.aggregator)
-    inputs = set(server.params.inputs)  # type: ignore[union-attr]
-    for machine in ctx.machines:
-        if _manual(ctx, machine):
-            continue
-        prefix = [*_adapt(ctx, machine, inputs), server]
-        for consumer in ctx.consumers():
-            _deliver(ctx, server, consumer, machine, prefix)
-    return ctx.wiring
+    assert isinstance(ctx.params, AggregationParams)
+    return _through(ctx, ctx.params.aggregator)
 
 
 class CloudParams(ArchitectureParams):
