@@ -1,6 +1,9 @@
 """interop-testbed: a virtual regional testbed for factory interoperability.
 
-The public API for plugin authors is what this module exports; everything else is internal.
+The public API for plugin authors is what this module exports, plus the modules
+``testbed.hookspecs`` (the hooks), ``testbed.params`` (parameter models and distributions),
+``testbed.units`` (durations, rates, sizes, bandwidths) and ``testbed.wiring`` (what an
+architecture builds). Everything else is internal and may change.
 """
 
 from testbed.items import ArchitectureKind, MachineKind, SoftwareKind, TranslatorKind

@@ -122,6 +122,9 @@ def _check(wiring: Wiring, entry: ArchitectureEntry, plugin: str, machines: set[
                              f"never placed")
         if not path.hops or wiring.components[path.hops[-1]].category != "software":
             raise broken(f"a data path of {path.machine} does not end at software")
+        if wiring.components[path.hops[0]].category != "translator":
+            raise broken(f"a data path of {path.machine} starts at software; a translator "
+                         f"(driver, gateway, adapter) must read the machine")
     fed = {p.hops[-1] for p in wiring.paths}
     for consumer in entry.architecture_params().consumers:
         if consumer not in fed:

@@ -1,10 +1,12 @@
 """The ``testbed`` command: parses arguments and calls the library. Exit codes: 0 success,
-1 a verification failed, 2 bad input (a scenario, a plugin, an argument)."""
+1 a verification failed, 2 bad input (a scenario, a plugin, an argument), 3 a bug in the
+testbed itself."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,14 +19,15 @@ from testbed import __version__
 from testbed.assemble import assemble
 from testbed.errors import InputError
 from testbed.experiments.replications import default_jobs, tasks_of
+from testbed.loader import validate_document
 from testbed.registry import PluginError, Registry, load_registry
 from testbed.report import table
 from testbed.report.catalogue import render_catalogue
 from testbed.report.results import to_json, write_atomically
 from testbed.runner import run_scenario
-from testbed.scenario import json_schema, load_scenario
+from testbed.scenario import json_schema, load_scenario, scenario_model
 
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 class _Parser(argparse.ArgumentParser):
@@ -97,6 +100,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: no results were written", file=sys.stderr)
         return 130
+    except Exception as exc:
+        if os.environ.get("TESTBED_DEBUG"):
+            raise
+        print(f"testbed: internal error, a bug in the testbed: {type(exc).__name__}: {exc}\n"
+              f"Please report it with the command you ran; TESTBED_DEBUG=1 shows the "
+              f"traceback.", file=sys.stderr)
+        return EXIT_INTERNAL
     raise AssertionError(f"unhandled command {args.command}")
 
 
@@ -149,13 +159,12 @@ def _plugins(registry: Registry) -> int:
 
 def _run(args: argparse.Namespace, registry: Registry, err: Console) -> int:
     scenario = load_scenario(args.scenario, registry)
-    overrides = {}
-    if args.seed is not None:
-        overrides["seed"] = args.seed
-    if args.replications is not None:
-        overrides["replications"] = args.replications
+    overrides = {key: value for key, value in
+                 (("seed", args.seed), ("replications", args.replications)) if value is not None}
     if overrides:
-        scenario = scenario.model_copy(update=overrides)
+        # Validated like the file itself, so --replications 0 is refused, not run.
+        document = {**scenario.model_dump(mode="json", by_alias=True), **overrides}
+        scenario = validate_document(scenario_model(registry), document, "command line", None)
     jobs = args.jobs or default_jobs()
     tasks = tasks_of(scenario)
     progress = Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),

@@ -58,6 +58,8 @@ def testbed_register_architectures(register: Callable[[ArchitectureKind], None])
     """Register architectures: ways of wiring machines, translators and software together.
 
     :param register: call once per :class:`~testbed.items.ArchitectureKind`. Its ``wire``
-        function turns a shop into a :class:`~testbed.wiring.Wiring`; it runs once per
-        scenario, before the simulation.
+        function turns a shop into a :class:`~testbed.wiring.Wiring`. It runs before the
+        simulation (when a scenario is validated, and before each replication, possibly in
+        another process), so it must be deterministic and quick; it is never called per
+        message.
     """

@@ -54,6 +54,8 @@ class Registry:
     translators: dict[str, TranslatorKind] = field(default_factory=dict)
     software: dict[str, SoftwareKind] = field(default_factory=dict)
     architectures: dict[str, ArchitectureKind] = field(default_factory=dict)
+    # Plugin names that were blocked, so worker processes load the same set.
+    disabled: frozenset[str] = frozenset()
     # Models built from this registry (the scenario model), kept for its lifetime.
     cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -79,14 +81,14 @@ def load_registry(
     """Load the plugins of the ``testbed`` entry-point group, plus any given in-process.
 
     :param disabled: plugin names not to load (added to ``$TESTBED_DISABLED_PLUGINS``).
-    :param extra_plugins: ``(name, plugin)`` pairs registered as if they came from an entry point;
-        tests and the ``testbed.testing`` fixtures use this.
+    :param extra_plugins: ``(name, plugin)`` pairs registered as if they came from an entry
+        point, for tests.
     :raises PluginError: a plugin failed to import, broke the contract or clashed with another.
     """
     blocked = set(disabled) | disabled_from_environment()
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
-    registry = Registry()
+    registry = Registry(disabled=frozenset(blocked))
     if entry_points:
         for ep in sorted(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP),
                          key=lambda e: e.name):
@@ -118,7 +120,8 @@ def _check_unique_plugin(registry: Registry, info: PluginInfo) -> None:
         other = registry.plugins[info.name]
         raise PluginError(
             f"two plugins are named {info.name!r}: one from {other.distribution}, one from "
-            f"{info.distribution}; block one with {DISABLE_ENV}={info.name} or rename it")
+            f"{info.distribution}; uninstall one, or rename its entry point in the `testbed` "
+            f"group")
 
 
 def _register_plugin(pm: pluggy.PluginManager, registry: Registry, info: PluginInfo,

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Annotated, Any, Literal, cast
 
-from pydantic import Field, create_model
+from pydantic import AfterValidator, BeforeValidator, Field, create_model
 
 from testbed.errors import InputError, Problem
 from testbed.items import Item
@@ -28,11 +28,20 @@ from testbed.params import (
     TranslatorParams,
 )
 from testbed.registry import Registry
-from testbed.units import Duration
+from testbed.units import Duration, format_duration
 
 YEAR_S = 365 * 86_400.0
+MIN_HORIZON_S = 60.0
+MAX_HORIZON_S = 100 * YEAR_S
 MAX_MACHINES = 10_000
 SCHEMA_ID = "https://interop-testbed.invalid/schema/scenario.schema.json"
+
+
+def _horizon_in_range(value: float) -> float:
+    if not MIN_HORIZON_S <= value <= MAX_HORIZON_S:
+        raise ValueError(f"the horizon must be between 1min and 100y (got "
+                         f"{format_duration(value)})")
+    return value
 
 
 class PersonSpec(Strict):
@@ -102,7 +111,8 @@ class Scenario(Strict):
     name: str = Field(min_length=1)
     description: str = ""
     seed: int = Field(ge=0, lt=2**63)
-    horizon: Duration = Field(ge=60, le=100 * YEAR_S, description="simulated time, e.g. 30d")
+    horizon: Annotated[Duration, AfterValidator(_horizon_in_range)] = Field(
+        description="simulated time, from 1min to 100y, e.g. 30d")
     replications: int = Field(ge=1, le=1000)
     fidelity: Literal["message"] = "message"
     shop: Shop
@@ -117,6 +127,13 @@ def _literal(value: str) -> Any:
     return Literal[value]
 
 
+def _nothing_registered(label: str) -> Any:
+    def refuse(value: object) -> object:
+        raise ValueError(f"no {label} kinds are installed (is a plugin disabled?); "
+                         f"`testbed plugins` lists what is")
+    return Annotated[Any, BeforeValidator(refuse)]
+
+
 def _union(entry: type[Strict], items: Iterable[Item], label: str) -> Any:
     members = []
     for item in sorted(items, key=lambda i: i.name):
@@ -128,7 +145,7 @@ def _union(entry: type[Strict], items: Iterable[Item], label: str) -> Any:
             kind=(_literal(item.name), Field(description=f"{label} kind")),
         ))
     if not members:
-        return entry
+        return _nothing_registered(label)
     if len(members) == 1:
         return members[0]
     union: Any = members[0]
@@ -152,7 +169,7 @@ def _build_model(registry: Registry) -> type[Scenario]:
                 default_factory=list,
                 description="translators to prefer, with parameters changed")),
         ))
-    architecture: Any = ArchitectureEntry
+    architecture: Any = _nothing_registered("architecture")
     if len(arch_members) == 1:
         architecture = arch_members[0]
     elif arch_members:
@@ -253,8 +270,14 @@ def check_references(scenario: Scenario, lines: LineMap | None = None) -> list[P
             if consumer not in software:
                 problem(f"no software is named {consumer!r}; software defined: "
                         f"{', '.join(software)}", "architectures", i, "consumers", j)
+    for i, arch in enumerate(scenario.architectures):
+        kinds = [t.kind for t in arch.translators]
+        for j, kind in enumerate(kinds):
+            if kinds.count(kind) > 1 and kinds.index(kind) != j:
+                problem(f"translator {kind!r} is listed twice; list each kind once with all "
+                        f"its changes", "architectures", i, "translators", j, "kind")
     needs_internet = any(s.software_params().location == "cloud" for s in scenario.software)
     if needs_internet and shop.internet is None:
         problem("some software runs in the cloud, so the shop must name its internet link",
                 "shop", "internet")
-    return problems
+    return sorted(problems, key=lambda p: (p.line or 0, p.field))

@@ -101,7 +101,7 @@ class WiringContext:
         """Place a translator of ``kind``: one instance per machine when its scope is
         ``per_machine`` (or a machine is given for a per-machine role), else one shared
         instance."""
-        offer = self._offer(kind)
+        offer = self.offer(kind)
         per_machine = offer.params.scope == "per_machine" and machine is not None
         ident = f"{kind}@{machine.id}" if per_machine and machine else kind
         if ident not in self.wiring.components:
@@ -112,7 +112,7 @@ class WiringContext:
     def place_as(self, kind: str, ident: str) -> Placed:
         """Place an instance of ``kind`` under a chosen id, e.g. one custom driver per machine
         and consumer (``custom-driver@lathe-1>mes``)."""
-        offer = self._offer(kind)
+        offer = self.offer(kind)
         if ident not in self.wiring.components:
             self.wiring.components[ident] = Placed(
                 ident, kind, "translator", offer.params, offer.rami_layer, offer.iira_tier)
@@ -156,7 +156,11 @@ class WiringContext:
             f"no translator turns {protocol!r} into any of {sorted(targets)}; translators on "
             f"offer: {', '.join(sorted(self.translators)) or 'none'}")
 
-    def _offer(self, kind: str) -> TranslatorOffer:
+    def offer(self, kind: str) -> TranslatorOffer:
+        """The translator ``kind`` as offered here.
+
+        :raises WiringError: naming the kinds on offer, when there is no such kind.
+        """
         try:
             return self.translators[kind]
         except KeyError:

@@ -123,7 +123,7 @@ def vendor_cloud(ctx: WiringContext) -> Wiring:
     for machine in ctx.machines:
         if _manual(ctx, machine):
             continue
-        agent_inputs = set(ctx.translators[params.agent].params.inputs)
+        agent_inputs = set(ctx.offer(params.agent).params.inputs)
         prefix = _adapt(ctx, machine, agent_inputs)
         agent = ctx.place(params.agent, machine)
         prefix.append(agent)

@@ -11,15 +11,17 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 from testbed.assemble import Assembly, assemble
+from testbed.loader import validate_document
 from testbed.metrics.connectivity import delivery_metrics, production_lost_parts
 from testbed.metrics.effort import Person, commission, interfaces, plan, skills_to_absorb
 from testbed.metrics.latency import latency_metrics
 from testbed.metrics.lockin import lock_in
 from testbed.metrics.money import money
 from testbed.registry import Registry, load_registry
-from testbed.scenario import Scenario, load_scenario
+from testbed.scenario import Scenario, scenario_model
 from testbed.sim.model import FactoryModel, RunRecord
 from testbed.sim.randomness import derive_seed, stream
 
@@ -130,10 +132,13 @@ Task = tuple[int, int]
 _worker: tuple[Scenario, Registry, str] | None = None
 
 
-def _init_worker(path: str) -> None:
+def _init_worker(document: dict[str, Any], path: str, disabled: frozenset[str]) -> None:
+    # Workers rebuild the scenario from the parent's validated document, not from the file:
+    # command-line overrides (seed, replications) and blocked plugins must reach them.
     global _worker
-    registry = load_registry()
-    _worker = (load_scenario(path, registry), registry, path)
+    registry = load_registry(disabled=disabled)
+    scenario = validate_document(scenario_model(registry), document, path, None)
+    _worker = (scenario, registry, path)
 
 
 def _run_task(task: Task) -> Outcome:
@@ -151,8 +156,8 @@ def run_all(scenario: Scenario, registry: Registry, path: str, jobs: int = 1,
             on_done: Callable[[Outcome], None] | None = None) -> list[Outcome]:
     """Run every (architecture, replication) task; outcomes come back in task order.
 
-    With ``jobs > 1`` tasks run in worker processes that load the scenario from ``path`` and
-    the plugins from their entry points (in-process plugins are not seen there).
+    With ``jobs > 1`` tasks run in worker processes that load the plugins from their entry
+    points (in-process plugins are not seen there) and receive the validated scenario.
     """
     tasks = tasks_of(scenario)
     outcomes: list[Outcome] = []
@@ -164,8 +169,9 @@ def run_all(scenario: Scenario, registry: Registry, path: str, jobs: int = 1,
             if on_done:
                 on_done(outcome)
         return outcomes
+    document = scenario.model_dump(mode="json", by_alias=True)
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
-                             initargs=(os.fspath(path),)) as pool:
+                             initargs=(document, os.fspath(path), registry.disabled)) as pool:
         for outcome in pool.map(_run_task, tasks):
             outcomes.append(outcome)
             if on_done:

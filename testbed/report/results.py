@@ -13,7 +13,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -24,12 +24,18 @@ from testbed.metrics.definitions import METRICS
 from testbed.metrics.stats import confidence_interval, paired_difference_interval
 from testbed.scenario import Scenario
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION: Literal["1"] = "1"
 _EXTRA_UNITS = {"parts_made": "parts"}
+_NON_NEGATIVE = ("ms", "s", "h", "weeks", "parts", "skills", "interfaces", "HHI",
+                 "score 0-100", "GBP", "months")
+_RANGES: dict[str, tuple[float, float]] = {
+    "fraction": (0.0, 1.0), **{unit: (0.0, math.inf) for unit in _NON_NEGATIVE}}
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Readers must accept fields added later (allowed without a version bump), so the
+    # published schema does not forbid unknown properties.
+    model_config = ConfigDict(extra="ignore")
 
 
 class MetricSummary(_Model):
@@ -69,7 +75,7 @@ class ArchitectureResult(_Model):
 
 
 class Results(_Model):
-    schema_version: str = SCHEMA_VERSION
+    schema_version: Literal["1"] = SCHEMA_VERSION
     tool_version: str
     scenario: str
     seed: int
@@ -88,8 +94,11 @@ def summarise(values: Sequence[float | None], unit: str) -> MetricSummary:
     if not present:
         return MetricSummary(mean=None, ci95=None, n=0, unit=unit)
     interval = confidence_interval(present)
-    ci = (interval.lo, interval.hi) if interval.lo is not None and interval.hi is not None \
-        else None
+    ci = None
+    if interval.lo is not None and interval.hi is not None:
+        low, high = _RANGES.get(unit, (-math.inf, math.inf))
+        # A fraction's interval cannot leave [0, 1], nor a latency go below zero.
+        ci = (max(low, interval.lo), min(high, interval.hi))
     return MetricSummary(mean=interval.mean, ci95=ci, n=interval.n, unit=unit)
 
 
@@ -179,6 +188,8 @@ def write_atomically(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        # mkstemp makes the file private; a result is as readable as any file the user writes.
+        os.chmod(tmp, 0o666 & ~_umask())
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()
@@ -189,8 +200,15 @@ def write_atomically(path: Path, text: str) -> None:
         raise
 
 
+def _umask() -> int:
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
+
+
 def results_schema() -> dict[str, Any]:
     schema = Results.model_json_schema()
+    schema["required"] = sorted({*schema.get("required", []), "schema_version"})
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = f"interop-testbed results, schema version {SCHEMA_VERSION}"
     return schema

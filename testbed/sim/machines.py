@@ -44,6 +44,7 @@ class Machine(Stateful):
         self.origins: list[Origin] = []
         self.running = True
         self.parts = 0
+        self.breakdowns = 0
         self.blocked_time = 0.0
         self.gates: list[ProductionGate] = []
         self._repaired = env.event()
@@ -61,10 +62,13 @@ class Machine(Stateful):
     def set_up(self, up: bool) -> None:
         was_up = self.up
         super().set_up(up)
-        if was_up and not up:
+        # After the horizon machines make nothing: breakdowns then are not the run's.
+        if was_up and not up and self.running:
+            self.breakdowns += 1
             self.emit(ALARM)
         elif up and not was_up:
-            self.emit(STATE)
+            if self.running:
+                self.emit(STATE)
             self._repaired.succeed()
             self._repaired = self.env.event()
 

@@ -80,26 +80,42 @@ class RunRecord:
     in_flight_at_end: int = 0
 
 
-def _links_between(origin: str, target: str, machine_link: str | None,
-                   net: ShopNetwork) -> list[str]:
-    """The links data crosses from one location to another, from where components sit."""
-    def up_to_shop(location: str) -> list[str]:
-        if location == "machine":
-            return [machine_link] if machine_link else []
-        if location == "cloud":
-            return [net.internet] if net.internet else []
+PORT = "port"  # the machine's own interface, where its data starts
+
+
+def links_between(origin: str, target: str, machine_link: str | None,
+                  net: ShopNetwork) -> list[str]:
+    """The links data crosses from one place to another, derived from where components sit.
+
+    Places are the machine's port, a box mounted on the machine (``machine``), the shop floor
+    (``edge``), the server room (``onprem``) and the ``cloud``. A machine on a serial line
+    reaches a mounted box over that line, and the box reaches the shop over the backbone; a
+    machine on the LAN or Wi-Fi reaches everything over that link, mounted boxes included.
+    """
+    serial = machine_link is not None and net.links[machine_link].kind == "serial"
+    own = [machine_link] if machine_link else []
+    backbone = [net.backbone] if net.backbone else []
+    internet = [net.internet] if net.internet else []
+
+    def to_shop(place: str) -> list[str]:
+        """From a place to the shop's network (edge and onprem sit on it)."""
+        if place == PORT:
+            return own
+        if place == "machine":
+            return backbone if serial else own
+        if place == "cloud":
+            return internet
         return []
 
     if origin == target:
-        if origin in ("edge", "onprem"):
-            return [net.backbone] if net.backbone else []
-        return []
+        return backbone if origin in ("edge", "onprem") else []
+    if origin == PORT and target == "machine":
+        return own if serial else []
     if {origin, target} <= {"edge", "onprem"}:
-        return [net.backbone] if net.backbone else []
-    if origin == "machine" and target in ("edge", "onprem"):
-        return up_to_shop(origin)
-    links = [*up_to_shop(origin), *reversed(up_to_shop(target))]
-    return list(dict.fromkeys(links))
+        return backbone
+    if "cloud" in (origin, target) and {origin, target} <= {"cloud", "edge", "onprem"}:
+        return internet
+    return list(dict.fromkeys([*to_shop(origin), *reversed(to_shop(target))]))
 
 
 class FactoryModel:
@@ -203,7 +219,7 @@ class FactoryModel:
         key = (m, hops[0])
         origin = self.origins.get(key)
         if origin is None:
-            links = _links_between("machine", first.location, inst.link, net)
+            links = links_between(PORT, first.location, inst.link, net)
             route = Route(self.env, self.ledger, inst.id, [self.links[x] for x in links],
                           self.servers[hops[0]], self.sizes, 0)
             route.down = [[] for _ in self.instances]
@@ -224,8 +240,8 @@ class FactoryModel:
             if hop is None:
                 sender_params = wiring.components[here].params
                 assert isinstance(sender_params, TranslatorParams)
-                links = _links_between(sender_params.location, wiring.components[there].location,
-                                       inst.link, net)
+                links = links_between(sender_params.location,
+                                      wiring.components[there].location, inst.link, net)
                 hop = Route(self.env, self.ledger, here, [self.links[x] for x in links],
                             self._receiver(there), self.sizes, sender_params.buffer_messages)
                 hop.down = [[] for _ in self.instances]
@@ -241,8 +257,6 @@ class FactoryModel:
     def _start_sources(self) -> None:
         env = self.env
         for machine, inst in zip(self.machines, self.instances, strict=True):
-            if not machine.origins:
-                continue
             env.process(machine.production())
             if inst.params.state_changes > 0:
                 rate = inst.params.state_changes
@@ -263,10 +277,11 @@ class FactoryModel:
             assert isinstance(params, SoftwareParams)
             if not params.production_critical:
                 continue
+            # The line stops when the shop cannot reach the software: the software itself and
+            # the links from the server room to it, not one machine's own link.
             watched: list[Stateful] = [consumer]
-            for (_, there), route in self.routes.items():
-                if there == cid:
-                    watched.extend(link for link in route.links if link not in watched)
+            watched.extend(self.links[name] for name in
+                           links_between("onprem", params.location, None, net))
             gates.append(ProductionGate(self.env, watched, params.offline_tolerance))
         for machine in self.machines:
             machine.gates = gates
@@ -325,7 +340,7 @@ class FactoryModel:
             parts=[m.parts for m in self.machines],
             blocked_time=[m.blocked_time for m in self.machines],
             mean_cycle=[m.params.cycle_time.mean for m in self.instances],
-            breakdowns=[m.outages for m in self.machines],
+            breakdowns=[m.breakdowns for m in self.machines],
             in_flight_at_end=in_flight,
         )
         for element in (*self.links.values(), *self.servers.values(), *self.consumers.values(),

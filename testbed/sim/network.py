@@ -136,8 +136,10 @@ class Route:
             self.buffered_total += 1
             if len(self.buffer) > self.peak_buffer:
                 self.peak_buffer = len(self.buffer)
+        elif self.capacity:
+            self.ledger.lose(self, msg, "buffer full")
         else:
-            self.ledger.lose(self, msg, "buffer full" if self.capacity else "outage")
+            self.ledger.lose(self, msg, "outage" if target.up else "receiver down")
 
     def _account(self) -> None:
         now = self.env.now
