@@ -123,7 +123,8 @@ class Machine(Stateful):
                     route.send((env.now, self.index, SAMPLE))
             elif wants_samples and self.running:
                 origin.counts[SAMPLE] += 1
-                self.ledger.lose(route, (env.now, self.index, SAMPLE), "outage")
+                reason = "outage" if route.target.up else "receiver down"
+                self.ledger.lose(route, (env.now, self.index, SAMPLE), reason)
             if not self.running and not origin.latch:
                 return
             yield env.timeout(interval)
