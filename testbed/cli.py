@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,14 +19,18 @@ from rich.table import Table
 from testbed import __version__
 from testbed.assemble import assemble
 from testbed.errors import InputError
-from testbed.experiments.replications import default_jobs, tasks_of
+from testbed.experiments.executor import default_jobs
+from testbed.experiments.replications import tasks_of
 from testbed.loader import validate_document
 from testbed.registry import PluginError, Registry, load_registry
-from testbed.report import table
+from testbed.report import compare_markdown, compare_page, table
+from testbed.report.assumptions import assumptions
 from testbed.report.catalogue import render_catalogue
 from testbed.report.results import to_json, write_atomically
+from testbed.report.summary import sentences
 from testbed.runner import run_scenario
-from testbed.scenario import json_schema, load_scenario, scenario_model
+from testbed.scenario import Scenario, json_schema, load_scenario, scenario_model
+from testbed.workflows.compare import compare
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -35,6 +40,16 @@ class _Parser(argparse.ArgumentParser):
         self.print_usage(sys.stderr)
         print(f"testbed: error: {message}", file=sys.stderr)
         raise SystemExit(EXIT_BAD_INPUT)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -60,12 +75,24 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run every candidate architecture of a scenario")
     run.add_argument("scenario", type=Path)
     run.add_argument("--out", type=Path, required=True, help="directory for results.json")
-    run.add_argument("--jobs", type=int, default=None,
+    run.add_argument("--jobs", type=_positive, default=None,
                      help="worker processes (default: the machine's cores)")
     run.add_argument("--seed", type=int, default=None, help="override the scenario's seed")
     run.add_argument("--replications", type=int, default=None,
                      help="override the scenario's replications")
     run.add_argument("--quiet", action="store_true", help="no table, no progress bar")
+
+    compare = sub.add_parser(
+        "compare", help="compare the candidate architectures: a one-page report for the owner")
+    compare.add_argument("scenario", type=Path)
+    compare.add_argument("--out", type=Path, required=True,
+                         help="directory for report.html, report.md and results.json")
+    compare.add_argument("--jobs", type=_positive, default=None,
+                         help="worker processes (default: the machine's cores)")
+    compare.add_argument("--seed", type=int, default=None, help="override the scenario's seed")
+    compare.add_argument("--replications", type=int, default=None,
+                         help="override the scenario's replications")
+    compare.add_argument("--quiet", action="store_true", help="no progress, no summary")
     return parser
 
 
@@ -91,6 +118,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _plugins(registry)
         if args.command == "run":
             return _run(args, registry, err)
+        if args.command == "compare":
+            return _compare(args, registry, err, argv)
     except InputError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -157,7 +186,7 @@ def _plugins(registry: Registry) -> int:
     return EXIT_OK
 
 
-def _run(args: argparse.Namespace, registry: Registry, err: Console) -> int:
+def _scenario(args: argparse.Namespace, registry: Registry) -> Scenario:
     scenario = load_scenario(args.scenario, registry)
     overrides = {key: value for key, value in
                  (("seed", args.seed), ("replications", args.replications)) if value is not None}
@@ -165,13 +194,46 @@ def _run(args: argparse.Namespace, registry: Registry, err: Console) -> int:
         # Validated like the file itself, so --replications 0 is refused, not run.
         document = {**scenario.model_dump(mode="json", by_alias=True), **overrides}
         scenario = validate_document(scenario_model(registry), document, "command line", None)
+    return scenario
+
+
+def _progress(err: Console, quiet: bool) -> Progress:
+    return Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
+                    TextColumn("{task.completed}/{task.total} runs"), TimeRemainingColumn(),
+                    console=err, transient=True, disable=quiet or not err.is_terminal)
+
+
+def _compare(args: argparse.Namespace, registry: Registry, err: Console,
+             argv: Sequence[str] | None) -> int:
+    scenario = _scenario(args, registry)
+    jobs = args.jobs or default_jobs()
+    words = list(sys.argv[1:] if argv is None else argv)
+    command = "testbed " + " ".join(shlex.quote(w) for w in words)
+    with _progress(err, args.quiet) as progress:
+        bar = progress.add_task(f"simulating {scenario.name}", total=len(tasks_of(scenario)))
+        results = compare(scenario, registry, args.scenario, jobs, command,
+                          on_done=lambda _: progress.advance(bar),
+                          stage=lambda text: progress.update(bar, description=text))
+    found = assumptions(scenario, registry)
+    target = scenario.economics.payback_target_months
+    description = scenario.description.strip() or scenario.name
+    write_atomically(args.out / "results.json", to_json(results))
+    write_atomically(args.out / "report.md",
+                     compare_markdown.render(results, found, description, target))
+    write_atomically(args.out / "report.html",
+                     compare_page.render(results, found, description, target))
+    if not args.quiet:
+        for sentence in sentences(results, target):
+            print(f"- {sentence}")
+        print(f"report: {args.out / 'report.html'} (and report.md, results.json)")
+    return EXIT_OK
+
+
+def _run(args: argparse.Namespace, registry: Registry, err: Console) -> int:
+    scenario = _scenario(args, registry)
     jobs = args.jobs or default_jobs()
     tasks = tasks_of(scenario)
-    progress = Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
-                        TextColumn("{task.completed}/{task.total} runs"),
-                        TimeRemainingColumn(), console=err, transient=True,
-                        disable=args.quiet or not err.is_terminal)
-    with progress:
+    with _progress(err, args.quiet) as progress:
         bar = progress.add_task(f"simulating {scenario.name}", total=len(tasks))
         results = run_scenario(scenario, registry, args.scenario, jobs,
                                on_done=lambda _: progress.advance(bar))

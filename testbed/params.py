@@ -307,3 +307,42 @@ class Economics(Strict):
         default=4.0, ge=0, description="contribution lost per part not made")
     payback_target_months: float = Field(
         default=12.0, gt=0, description="the payback the owner asks for")
+
+
+class Priorities(Strict):
+    """What matters to this owner: weights of the ranking's four criteria (docs/compare.md)."""
+
+    cost: float = Field(default=1.0, ge=0, description="two-year cost: capex + 24 x opex")
+    payback: float = Field(default=1.0, ge=0, description="months to pay back")
+    resilience: float = Field(
+        default=1.0, ge=0, description="data and production lost when the broadband is down")
+    independence: float = Field(default=1.0, ge=0, description="lock-in score, inverted")
+
+    @model_validator(mode="after")
+    def _some_weight(self) -> Priorities:
+        if self.cost + self.payback + self.resilience + self.independence <= 0:
+            raise ValueError("at least one priority must have a weight above zero")
+        return self
+
+
+class WhatIf(Strict):
+    """A parameter to vary, to see how the ranking changes."""
+
+    parameter: str = Field(
+        min_length=1,
+        description="path into the scenario, e.g. shop.links[broadband].outages.mttr or "
+                    "shop.people[maintenance technician].hours_per_week; [name] picks a list "
+                    "entry by its name (or kind), [2] by position")
+    values: list[str | float | int | bool] = Field(min_length=1, max_length=12)
+
+
+class CompareSettings(Strict):
+    priorities: Priorities = Priorities()
+    outage_lengths: list[Duration] = Field(
+        default_factory=lambda: [1800.0, 4 * 3600.0, 8 * 3600.0], min_length=1, max_length=8,
+        description="broadband outages to try on each architecture")
+    afternoon: Duration = Field(
+        default=4 * 3600.0, gt=0,
+        description="the outage the summary speaks of ('the broadband drops for an afternoon')")
+    what_if: list[WhatIf] = Field(default_factory=list, max_length=10)
+    what_if_replications: int = Field(default=3, ge=1, le=100)

@@ -19,6 +19,7 @@ from testbed.items import Item
 from testbed.loader import LineMap, load_document, validate_document
 from testbed.params import (
     ArchitectureParams,
+    CompareSettings,
     Economics,
     EffortSettings,
     LinkSpec,
@@ -118,6 +119,7 @@ class Scenario(Strict):
     shop: Shop
     effort: EffortSettings = EffortSettings()
     economics: Economics = Economics()
+    compare: CompareSettings = CompareSettings()
     software: Sequence[SoftwareEntry] = Field(min_length=1)
     architectures: Sequence[ArchitectureEntry] = Field(min_length=1)
 

@@ -7,21 +7,19 @@ and the numbers do not depend on how many processes ran them or in what order.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from testbed.assemble import Assembly, assemble
-from testbed.loader import validate_document
+from testbed.experiments.executor import map_tasks
 from testbed.metrics.connectivity import delivery_metrics, production_lost_parts
 from testbed.metrics.effort import Person, commission, interfaces, plan, skills_to_absorb
 from testbed.metrics.latency import latency_metrics
 from testbed.metrics.lockin import lock_in
 from testbed.metrics.money import money
-from testbed.registry import Registry, load_registry
-from testbed.scenario import Scenario, scenario_model
+from testbed.metrics.stats import QuantileSketch
+from testbed.registry import Registry
+from testbed.scenario import Scenario
 from testbed.sim.model import FactoryModel, RunRecord
 from testbed.sim.randomness import derive_seed, stream
 
@@ -40,6 +38,8 @@ class Outcome:
     loss_reasons: dict[str, int]
     notes: list[str] = field(default_factory=list)
     effort_by_task: dict[str, float] = field(default_factory=dict)
+    # every delivery's latency, pooled over consumers, for the distribution across replications
+    latency: QuantileSketch = field(default_factory=QuantileSketch)
 
 
 def replication_seed(seed: int, replication: int) -> int:
@@ -95,6 +95,7 @@ def project_figures(scenario: Scenario, assembly: Assembly, record: RunRecord,
     cash = money(wiring, record, scenario.economics, effort.cost_gbp)
     figures.update({
         "effort_person_hours": effort.person_hours,
+        "effort_staff_hours": effort.staff_hours,
         "effort_cost_gbp": effort.cost_gbp,
         "effort_calendar_weeks": effort.calendar_weeks,
         "capex_gbp": cash.capex_gbp,
@@ -124,26 +125,17 @@ def run_replication(scenario: Scenario, registry: Registry, architecture: int,
     if record.in_flight_at_end:
         notes.append(f"{record.in_flight_at_end} deliveries still in flight after the drain "
                      f"period were counted as lost")
+    pooled = QuantileSketch()
+    for consumer in record.consumers:
+        pooled.merge(consumer.latency)
     return Outcome(architecture, replication, metrics, per_consumer, per_machine,
-                   dict(record.loss_reasons), notes, breakdown)
+                   dict(record.loss_reasons), notes, breakdown, pooled)
 
 
 Task = tuple[int, int]
-_worker: tuple[Scenario, Registry, str] | None = None
 
 
-def _init_worker(document: dict[str, Any], path: str, disabled: frozenset[str]) -> None:
-    # Workers rebuild the scenario from the parent's validated document, not from the file:
-    # command-line overrides (seed, replications) and blocked plugins must reach them.
-    global _worker
-    registry = load_registry(disabled=disabled)
-    scenario = validate_document(scenario_model(registry), document, path, None)
-    _worker = (scenario, registry, path)
-
-
-def _run_task(task: Task) -> Outcome:
-    assert _worker is not None
-    scenario, registry, path = _worker
+def _replicate(scenario: Scenario, registry: Registry, path: str, task: Task) -> Outcome:
     return run_replication(scenario, registry, task[0], task[1], path)
 
 
@@ -154,35 +146,5 @@ def tasks_of(scenario: Scenario) -> list[Task]:
 
 def run_all(scenario: Scenario, registry: Registry, path: str, jobs: int = 1,
             on_done: Callable[[Outcome], None] | None = None) -> list[Outcome]:
-    """Run every (architecture, replication) task; outcomes come back in task order.
-
-    With ``jobs > 1`` tasks run in worker processes that load the plugins from their entry
-    points (in-process plugins are not seen there) and receive the validated scenario.
-    """
-    tasks = tasks_of(scenario)
-    outcomes: list[Outcome] = []
-    results: Iterator[Outcome]
-    if jobs <= 1 or len(tasks) <= 1:
-        results = (run_replication(scenario, registry, a, r, path) for a, r in tasks)
-        for outcome in results:
-            outcomes.append(outcome)
-            if on_done:
-                on_done(outcome)
-        return outcomes
-    document = scenario.model_dump(mode="json", by_alias=True)
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
-                             initargs=(document, os.fspath(path), registry.disabled)) as pool:
-        for outcome in pool.map(_run_task, tasks):
-            outcomes.append(outcome)
-            if on_done:
-                on_done(outcome)
-    return outcomes
-
-
-def default_jobs() -> int:
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-               else (os.cpu_count() or 1))
-
-
-def ordered(outcomes: Sequence[Outcome]) -> list[Outcome]:
-    return sorted(outcomes, key=lambda o: (o.architecture, o.replication))
+    """Run every (architecture, replication) task; outcomes come back in task order."""
+    return map_tasks(scenario, registry, path, _replicate, tasks_of(scenario), jobs, on_done)

@@ -33,6 +33,8 @@ METRICS: dict[str, Metric] = {m.name: m for m in [
     Metric("production_lost_parts", "parts", "lower",
            "parts not made because critical software was unreachable"),
     Metric("effort_person_hours", "h", "lower", "person-hours to commission the architecture"),
+    Metric("effort_staff_hours", "h", "lower",
+           "of those, hours of the SME's own staff (time away from production)"),
     Metric("effort_cost_gbp", "GBP", "lower", "cost of those hours at each person's rate"),
     Metric("effort_calendar_weeks", "weeks", "lower",
            "weeks from start to the last data path tested, with the people available"),

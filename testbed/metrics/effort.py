@@ -51,6 +51,7 @@ class EffortOutcome:
     person_hours: float
     cost_gbp: float
     calendar_weeks: float
+    staff_hours: float = 0.0
     hours_by_task: dict[str, float] = field(default_factory=dict)
 
 
@@ -165,7 +166,7 @@ def commission(tasks: Sequence[Task], people: Sequence[Person], settings: Effort
         draw = rng.lognormvariate(mu, sigma) if settings.effort_cv else 1.0
         queues[person.name].append((task, task.hours * draw))
     done: dict[str, Event] = {t.id: env.event() for t in tasks}
-    outcome = EffortOutcome(0.0, 0.0, 0.0, dict.fromkeys([*PHASES, "learning"], 0.0))
+    outcome = EffortOutcome(0.0, 0.0, 0.0, 0.0, dict.fromkeys([*PHASES, "learning"], 0.0))
 
     def work(person: Person, queue: list[tuple[Task, float]]) -> Generator[Any, Any, None]:
         for task, hours in queue:
@@ -173,6 +174,8 @@ def commission(tasks: Sequence[Task], people: Sequence[Person], settings: Effort
                 yield done[dependency]
             yield env.timeout(hours / person.hours_per_week)
             outcome.person_hours += hours
+            if person.role == "staff":
+                outcome.staff_hours += hours
             outcome.cost_gbp += hours * person.rate_gbp_per_hour
             outcome.hours_by_task[task.kind] += hours
             if task.id in done:

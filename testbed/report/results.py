@@ -21,7 +21,11 @@ from testbed import __version__
 from testbed.assemble import Assembly
 from testbed.experiments.replications import Outcome
 from testbed.metrics.definitions import METRICS
-from testbed.metrics.stats import confidence_interval, paired_difference_interval
+from testbed.metrics.stats import (
+    QuantileSketch,
+    confidence_interval,
+    paired_difference_interval,
+)
 from testbed.scenario import Scenario
 
 SCHEMA_VERSION: Literal["1"] = "1"
@@ -69,8 +73,53 @@ class ArchitectureResult(_Model):
     per_machine: dict[str, dict[str, MetricSummary]]
     effort_by_task: dict[str, MetricSummary] = Field(
         default_factory=dict, description="person-hours by kind of integration task")
+    latency_quantiles_ms: dict[str, float] = Field(
+        default_factory=dict,
+        description="latency distribution over every delivery of every replication: quantile "
+                    "(as a string, e.g. \"0.95\") -> milliseconds")
     loss_reasons: dict[str, int] = Field(description="lost deliveries by cause, all replications")
     components: list[ComponentInfo]
+    edges: list[tuple[str, str]] = Field(
+        default_factory=list,
+        description="data-path connections between components; \"machines\" stands for the "
+                    "machines where data starts")
+    notes: list[str]
+
+
+class OutagePoint(_Model):
+    """What one broadband outage of a given length cost, against the same run without it."""
+
+    outage_s: float
+    lost_deliveries: float
+    data_lost_minutes: float = Field(description="lost deliveries / deliveries per minute")
+    production_lost_parts: float
+
+
+class RankEntry(_Model):
+    architecture: str
+    rank: int = Field(ge=1)
+    score: float = Field(description="weighted mean of the normalised criteria; lower is better")
+    values: dict[str, float | None] = Field(description="each criterion's figure")
+    normalised: dict[str, float] = Field(description="0 best to 1 worst among the candidates")
+
+
+class WhatIfResult(_Model):
+    parameter: str
+    value: str
+    replications: int
+    ranking: list[RankEntry]
+
+
+class CompareSection(_Model):
+    """What `testbed compare` adds: the outage what-if, the ranking and parameter what-ifs."""
+
+    command: str
+    priorities: dict[str, float]
+    criteria: dict[str, str] = Field(description="what each criterion measures")
+    afternoon_s: float = Field(description="the outage length the summary speaks of")
+    outages: dict[str, list[OutagePoint]]
+    ranking: list[RankEntry]
+    what_if: list[WhatIfResult]
     notes: list[str]
 
 
@@ -83,6 +132,8 @@ class Results(_Model):
     horizon_s: float
     plugins: dict[str, str]
     architectures: dict[str, ArchitectureResult]
+    compare: CompareSection | None = Field(
+        default=None, description="present when written by `testbed compare`")
     indistinguishable: dict[str, list[tuple[str, str]]] = Field(
         default_factory=dict,
         description="per metric, pairs of architectures whose paired 95 % interval of the "
@@ -122,6 +173,14 @@ def _components(assembly: Assembly) -> list[ComponentInfo]:
     return sorted(infos, key=lambda c: c.id)
 
 
+def _edges(assembly: Assembly) -> list[tuple[str, str]]:
+    edges: set[tuple[str, str]] = set()
+    for path in assembly.wiring.paths:
+        hops = ("machines", *path.hops)
+        edges.update(itertools.pairwise(hops))
+    return sorted(edges)
+
+
 def build_results(scenario: Scenario, assemblies: Sequence[Assembly],
                   outcomes: Sequence[Outcome], plugins: dict[str, str]) -> Results:
     architectures: dict[str, ArchitectureResult] = {}
@@ -138,11 +197,13 @@ def build_results(scenario: Scenario, assemblies: Sequence[Assembly],
             metrics=_summaries([o.metrics for o in mine]),
             per_consumer={c: _summaries([o.per_consumer[c] for o in mine]) for c in consumers},
             per_machine={m: _summaries([o.per_machine[m] for o in mine]) for m in machines},
+            latency_quantiles_ms=_pooled_quantiles(mine),
             effort_by_task={
                 task: summarise([o.effort_by_task.get(task, 0.0) for o in mine], "h")
                 for task in sorted({t for o in mine for t in o.effort_by_task})},
             loss_reasons=dict(sorted(reasons.items())),
             components=_components(assembly),
+            edges=_edges(assembly),
             notes=notes,
         )
     return Results(tool_version=__version__, scenario=scenario.name, seed=scenario.seed,
@@ -150,6 +211,18 @@ def build_results(scenario: Scenario, assemblies: Sequence[Assembly],
                    plugins=plugins, architectures=architectures,
                    indistinguishable=indistinguishable(
                        [a.name for a in assemblies], outcomes))
+
+
+DISTRIBUTION_QUANTILES = (0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 0.999)
+
+
+def _pooled_quantiles(outcomes: Sequence[Outcome]) -> dict[str, float]:
+    pooled = QuantileSketch()
+    for outcome in outcomes:
+        pooled.merge(outcome.latency)
+    if pooled.count == 0:
+        return {}
+    return {f"{q:g}": pooled.quantile(q) * 1000.0 for q in DISTRIBUTION_QUANTILES}
 
 
 def indistinguishable(names: Sequence[str],

@@ -5,7 +5,8 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from testbed.report.results import MetricSummary, Results
+from testbed.report.format import with_interval
+from testbed.report.results import Results
 from testbed.units import format_duration
 
 DATA_COLUMNS = [
@@ -23,31 +24,13 @@ PROJECT_COLUMNS = [
 ]
 
 
-def _number(value: float, unit: str) -> str:
-    if unit == "fraction":
-        return f"{value:.2%}"
-    if unit in ("ms", "s"):
-        return format_duration(value / 1000.0 if unit == "ms" else value)
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
-
-
-def cell(summary: MetricSummary | None) -> str:
-    """Mean ± half the 95 % interval, in the units a person reads (250ms, 3.8min, 0.35%)."""
-    if summary is None or summary.mean is None:
-        return "-"
-    text = _number(summary.mean, summary.unit)
-    if summary.ci95:
-        text += f" ±{_number((summary.ci95[1] - summary.ci95[0]) / 2, summary.unit)}"
-    return text
-
-
 def _table(results: Results, title: str, columns: list[tuple[str, str]]) -> Table:
     table = Table(title=title)
     table.add_column("architecture", no_wrap=True)
     for _, heading in columns:
         table.add_column(heading, justify="right")
     for name, arch in results.architectures.items():
-        table.add_row(name, *(cell(arch.metrics.get(metric)) for metric, _ in columns))
+        table.add_row(name, *(with_interval(arch.metrics.get(metric)) for metric, _ in columns))
     return table
 
 

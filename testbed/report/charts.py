@@ -1,0 +1,244 @@
+"""Inline SVG charts: the report opens anywhere, with no scripts, fonts or network.
+
+Every chart is an ``<svg class="chart">`` with a ``<title>``, so screen readers and the browser
+test can find it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from html import escape
+
+PALETTE = ("#1b6ca8", "#d1495b", "#edae49", "#00798c", "#66a182", "#8d6a9f", "#2e4057",
+           "#c97b63", "#5c946e", "#a05195")
+WIDTH = 720
+Formatter = Callable[[float], str]
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: float
+    low: float | None = None
+    high: float | None = None
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Series:
+    label: str
+    points: Sequence[tuple[float, float]]
+
+
+def _svg(ident: str, title: str, height: float, body: str) -> str:
+    return (f'<svg class="chart" id="{escape(ident)}" viewBox="0 0 {WIDTH} {height:.0f}" '
+            f'role="img" aria-labelledby="{escape(ident)}-title" '
+            f'xmlns="http://www.w3.org/2000/svg" font-family="sans-serif" font-size="12">'
+            f'<title id="{escape(ident)}-title">{escape(title)}</title>{body}</svg>')
+
+
+def _text(x: float, y: float, text: str, anchor: str = "start", size: int = 12,
+          weight: str = "normal") -> str:
+    return (f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" font-size="{size}" '
+            f'font-weight="{weight}">{escape(text)}</text>')
+
+
+def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
+    """Round tick values covering [low, high] (steps of 1, 2 or 5 times a power of ten)."""
+    if high <= low:
+        high = low + 1.0
+    raw = (high - low) / count
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    start = math.floor(low / step) * step
+    ticks = [round(start, 12)]
+    # The last tick must reach the highest value, or bars run past the axis.
+    while ticks[-1] < high - step * 1e-9:
+        ticks.append(round(ticks[-1] + step, 12))
+    return ticks
+
+
+def bars(ident: str, title: str, rows: Sequence[Bar], fmt: Formatter) -> str:
+    """Horizontal bars, one per row, with the 95 % interval as a whisker where given."""
+    label_w, right = 230, 90
+    area = WIDTH - label_w - right
+    row_h = 26
+    height = 40 + row_h * len(rows) + 24
+    top = max([r.high if r.high is not None else r.value for r in rows] + [0.0])
+    ticks = nice_ticks(0.0, top or 1.0)
+    scale = area / ticks[-1]
+    body = [_text(0, 18, title, size=14, weight="bold")]
+    for tick in ticks:
+        x = label_w + tick * scale
+        body.append(f'<line x1="{x:.1f}" y1="32" x2="{x:.1f}" y2="{height - 22:.1f}" '
+                    f'stroke="#ddd"/>')
+        body.append(_text(x, height - 6, fmt(tick), "middle", 10))
+    for i, row in enumerate(rows):
+        y = 36 + i * row_h
+        colour = PALETTE[i % len(PALETTE)]
+        width = max(row.value, 0.0) * scale
+        body.append(_text(label_w - 8, y + 15, row.label, "end"))
+        body.append(f'<rect x="{label_w}" y="{y + 3}" width="{width:.1f}" height="{row_h - 8}" '
+                    f'fill="{colour}"/>')
+        if row.low is not None and row.high is not None:
+            x1, x2 = label_w + row.low * scale, label_w + row.high * scale
+            mid = y + row_h / 2 - 1
+            body.append(f'<line x1="{x1:.1f}" y1="{mid:.1f}" x2="{x2:.1f}" y2="{mid:.1f}" '
+                        f'stroke="#222" stroke-width="1.5"/>')
+        body.append(_text(label_w + width + 6, y + 15, row.text or fmt(row.value), size=11))
+    return _svg(ident, title, height, "".join(body))
+
+
+def lines(ident: str, title: str, series: Sequence[Series], x_label: str, y_label: str,
+          x_fmt: Formatter, y_fmt: Formatter, log_x: bool = False) -> str:
+    """One line per series with markers, and a legend."""
+    left, right, top_pad, legend_h = 70, 20, 36, 20 * math.ceil(len(series) / 3)
+    plot_h = 260
+    height = top_pad + plot_h + 50 + legend_h
+    xs = [x for s in series for x, _ in s.points if not log_x or x > 0]
+    ys = [y for s in series for _, y in s.points]
+    if log_x:
+        lo_e = math.floor(math.log10(min(xs))) if xs else 0
+        hi_e = math.ceil(math.log10(max(xs))) if xs else 1
+        hi_e = max(hi_e, lo_e + 1)
+        x_ticks = [10.0 ** e for e in range(lo_e, hi_e + 1)]
+
+        def to_x(v: float) -> float:
+            share = (math.log10(max(v, x_ticks[0])) - lo_e) / (hi_e - lo_e)
+            return left + share * (WIDTH - left - right)
+    else:
+        x_ticks = nice_ticks(min([*xs, 0.0]), max([*xs, 1.0]))
+
+        def to_x(v: float) -> float:
+            share = (v - x_ticks[0]) / (x_ticks[-1] - x_ticks[0])
+            return left + share * (WIDTH - left - right)
+    y_ticks = nice_ticks(min([*ys, 0.0]), max([*ys, 1.0]))
+
+    def to_y(v: float) -> float:
+        share = (v - y_ticks[0]) / (y_ticks[-1] - y_ticks[0])
+        return top_pad + plot_h - share * plot_h
+
+    body = [_text(0, 18, title, size=14, weight="bold")]
+    for tick in x_ticks:
+        x = to_x(tick)
+        body.append(f'<line x1="{x:.1f}" y1="{top_pad}" x2="{x:.1f}" y2="{top_pad + plot_h}" '
+                    f'stroke="#ddd"/>')
+        body.append(_text(x, top_pad + plot_h + 16, x_fmt(tick), "middle", 10))
+    for tick in y_ticks:
+        y = to_y(tick)
+        body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{WIDTH - right}" y2="{y:.1f}" '
+                    f'stroke="#ddd"/>')
+        body.append(_text(left - 6, y + 4, y_fmt(tick), "end", 10))
+    body.append(_text((left + WIDTH - right) / 2, top_pad + plot_h + 34, x_label, "middle"))
+    body.append(f'<text x="14" y="{top_pad + plot_h / 2:.1f}" text-anchor="middle" '
+                f'transform="rotate(-90 14 {top_pad + plot_h / 2:.1f})">{escape(y_label)}</text>')
+    for i, s in enumerate(series):
+        colour = PALETTE[i % len(PALETTE)]
+        points = [(to_x(x), to_y(y)) for x, y in s.points if not log_x or x > 0]
+        if not points:
+            continue
+        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+        body.append(f'<polyline points="{path}" fill="none" stroke="{colour}" '
+                    f'stroke-width="2"/>')
+        body.extend(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"/>'
+                    for x, y in points)
+        lx = left + (i % 3) * 220
+        ly = top_pad + plot_h + 52 + (i // 3) * 20
+        body.append(f'<rect x="{lx}" y="{ly - 9}" width="12" height="12" fill="{colour}"/>')
+        body.append(_text(lx + 18, ly + 1, s.label, size=11))
+    return _svg(ident, title, height, "".join(body))
+
+
+def stacked(ident: str, title: str, rows: Sequence[tuple[str, Sequence[tuple[str, float]]]],
+            fmt: Formatter) -> str:
+    """Horizontal stacked bars: each row split into named parts, with a legend."""
+    parts = list(dict.fromkeys(name for _, row in rows for name, _ in row))
+    label_w, right = 230, 90
+    area = WIDTH - label_w - right
+    row_h = 26
+    legend_h = 20 * math.ceil(len(parts) / 4)
+    height = 40 + row_h * len(rows) + 24 + legend_h
+    top = max([sum(v for _, v in row) for _, row in rows] + [0.0])
+    ticks = nice_ticks(0.0, top or 1.0)
+    scale = area / ticks[-1]
+    body = [_text(0, 18, title, size=14, weight="bold")]
+    axis_y = 36 + row_h * len(rows)
+    for tick in ticks:
+        x = label_w + tick * scale
+        body.append(f'<line x1="{x:.1f}" y1="32" x2="{x:.1f}" y2="{axis_y:.1f}" '
+                    f'stroke="#ddd"/>')
+        body.append(_text(x, axis_y + 14, fmt(tick), "middle", 10))
+    for i, (label, row) in enumerate(rows):
+        y = 36 + i * row_h
+        x = float(label_w)
+        body.append(_text(label_w - 8, y + 15, label, "end"))
+        for name, value in row:
+            width = max(value, 0.0) * scale
+            colour = PALETTE[parts.index(name) % len(PALETTE)]
+            body.append(f'<rect x="{x:.1f}" y="{y + 3}" width="{width:.1f}" '
+                        f'height="{row_h - 8}" fill="{colour}"><title>{escape(name)}: '
+                        f'{escape(fmt(value))}</title></rect>')
+            x += width
+        body.append(_text(x + 6, y + 15, fmt(sum(v for _, v in row)), size=11))
+    for j, name in enumerate(parts):
+        lx = label_w + (j % 4) * 120 - 100
+        ly = axis_y + 36 + (j // 4) * 20
+        body.append(f'<rect x="{lx}" y="{ly - 9}" width="12" height="12" '
+                    f'fill="{PALETTE[j % len(PALETTE)]}"/>')
+        body.append(_text(lx + 18, ly + 1, name, size=11))
+    return _svg(ident, title, height, "".join(body))
+
+
+RAMI_LAYERS = ("business", "functional", "information", "communication", "integration",
+               "asset")
+IIRA_TIERS = ("edge", "platform", "enterprise")
+
+
+@dataclass(frozen=True)
+class Box:
+    ident: str
+    label: str
+    layer: str
+    tier: str
+    vendor: str
+
+
+def diagram(ident: str, title: str, boxes: Sequence[Box],
+            edges: Sequence[tuple[str, str]]) -> str:
+    """Components placed on the RAMI 4.0 layers (rows) and IIRA tiers (columns), with the data
+    paths between them drawn over the layer bands and under the boxes."""
+    label_w, col_w, box_h, top = 110, (WIDTH - 110) / 3, 34, 50
+    cells: dict[tuple[str, str], list[Box]] = {}
+    for box in boxes:
+        cells.setdefault((box.layer, box.tier), []).append(box)
+    bands = [_text(label_w + (j + 0.5) * col_w, 40, f"IIRA {tier} tier", "middle", 11, "bold")
+             for j, tier in enumerate(IIRA_TIERS)]
+    drawn: list[str] = []
+    centres: dict[str, tuple[float, float]] = {}
+    y = float(top)
+    for index, layer in enumerate(RAMI_LAYERS):
+        stack = max([len(cells.get((layer, t), [])) for t in IIRA_TIERS] + [1])
+        height = stack * box_h + 12
+        shade = "#f4f6f8" if index % 2 else "#ffffff"
+        bands.append(f'<rect x="0" y="{y:.1f}" width="{WIDTH}" height="{height:.1f}" '
+                     f'fill="{shade}"/>')
+        bands.append(_text(6, y + 16, f"RAMI {layer}", size=11, weight="bold"))
+        for j, tier in enumerate(IIRA_TIERS):
+            for k, box in enumerate(cells.get((layer, tier), [])):
+                bx, by = label_w + j * col_w + 8, y + 6 + k * box_h
+                centres[box.ident] = (bx + (col_w - 16) / 2, by + 14)
+                drawn.append(f'<rect x="{bx:.1f}" y="{by:.1f}" width="{col_w - 16:.1f}" '
+                             f'height="28" rx="4" fill="#fff" stroke="#1b6ca8">'
+                             f'<title>{escape(box.ident)} ({escape(box.vendor)})</title></rect>')
+                drawn.append(_text(bx + (col_w - 16) / 2, by + 18, box.label, "middle", 11))
+        y += height
+    paths = []
+    for a, b in edges:
+        if a in centres and b in centres:
+            (x1, y1), (x2, y2) = centres[a], centres[b]
+            paths.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" '
+                         f'stroke="#d1495b" stroke-opacity="0.6" stroke-width="1.5"/>')
+    body = _text(0, 18, title, size=14, weight="bold") + "".join(bands + paths + drawn)
+    return _svg(ident, title, y + 8, body)

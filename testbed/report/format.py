@@ -1,0 +1,38 @@
+"""Numbers as a person reads them, the same in the terminal, the HTML page and Markdown."""
+
+from __future__ import annotations
+
+from testbed.report.results import MetricSummary
+from testbed.units import format_duration
+
+
+def number(value: float, unit: str) -> str:
+    if unit == "fraction":
+        return f"{value:.2%}"
+    if unit in ("ms", "s"):
+        return format_duration(value / 1000.0 if unit == "ms" else value)
+    if unit.startswith("GBP"):
+        return f"£{value:,.0f}"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+
+
+def mean(summary: MetricSummary | None) -> str:
+    if summary is None or summary.mean is None:
+        return "-"
+    return number(summary.mean, summary.unit)
+
+
+def with_interval(summary: MetricSummary | None) -> str:
+    """Mean ± half the 95 % interval."""
+    text = mean(summary)
+    if summary is not None and summary.mean is not None and summary.ci95:
+        text += f" ±{number((summary.ci95[1] - summary.ci95[0]) / 2, summary.unit)}"
+    return text
+
+
+def interval(summary: MetricSummary | None) -> str:
+    """The 95 % interval itself, e.g. [£1,200, £1,450]."""
+    if summary is None or summary.ci95 is None:
+        return "-"
+    low, high = summary.ci95
+    return f"[{number(low, summary.unit)}, {number(high, summary.unit)}]"

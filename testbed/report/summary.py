@@ -1,0 +1,172 @@
+"""The owner-manager's answers in plain words, computed once from results.json and rendered by
+both the HTML page and the Markdown report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from testbed.report.format import number
+from testbed.report.results import ArchitectureResult, OutagePoint, Results
+from testbed.units import format_duration
+
+LOCK_IN_WORDS = ((30.0, "easy to leave"), (60.0, "some effort to leave"),
+                 (101.0, "hard to leave"))
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One figure of the at-a-glance table: its text and, when it is one, its exact value and
+    the metric it comes from, so a test can hold the page to results.json."""
+
+    text: str
+    metric: str = ""
+    value: float | None = None
+
+
+@dataclass(frozen=True)
+class GlanceRow:
+    architecture: str
+    cells: list[Cell]
+
+
+GLANCE_COLUMNS = ("rank", "up front", "per month", "pays back in", "weeks to put in",
+                  "your staff's hours", "data lost in the afternoon outage",
+                  "parts lost in it", "leaving the vendor")
+
+
+def _mean(arch: ArchitectureResult, metric: str) -> float | None:
+    summary = arch.metrics.get(metric)
+    return None if summary is None else summary.mean
+
+
+def _metric_cell(arch: ArchitectureResult, metric: str) -> Cell:
+    summary = arch.metrics.get(metric)
+    if summary is None or summary.mean is None:
+        return Cell("-", metric, None)
+    return Cell(number(summary.mean, summary.unit), metric, summary.mean)
+
+
+def lock_in_words(score: float | None) -> str:
+    if score is None:
+        return "-"
+    return next(words for limit, words in LOCK_IN_WORDS if score < limit)
+
+
+def _payback_text(arch: ArchitectureResult, target: float) -> Cell:
+    payback = _mean(arch, "payback_months")
+    meets = _mean(arch, "meets_payback_target")
+    if payback is None:
+        return Cell("never, in these runs" if meets is not None else "-", "payback_months")
+    share = f" ({meets:.0%} of runs within {target:g})" if meets is not None else ""
+    return Cell(f"{payback:.1f} months{share}", "payback_months", payback)
+
+
+def afternoon_of(results: Results, name: str) -> OutagePoint | None:
+    section = results.compare
+    if section is None:
+        return None
+    return next((p for p in section.outages.get(name, []) if p.outage_s == section.afternoon_s),
+                None)
+
+
+def glance(results: Results, target: float) -> list[GlanceRow]:
+    rows = []
+    order = ([r.architecture for r in results.compare.ranking] if results.compare
+             else list(results.architectures))
+    ranks = {r.architecture: r.rank for r in results.compare.ranking} if results.compare else {}
+    for name in order:
+        arch = results.architectures[name]
+        outage = afternoon_of(results, name)
+        score = _mean(arch, "lock_in_score")
+        rows.append(GlanceRow(name, [
+            Cell(str(ranks.get(name, "-"))),
+            _metric_cell(arch, "capex_gbp"),
+            _metric_cell(arch, "opex_gbp_per_month"),
+            _payback_text(arch, target),
+            _metric_cell(arch, "effort_calendar_weeks"),
+            _metric_cell(arch, "effort_staff_hours"),
+            Cell(format_duration(outage.data_lost_minutes * 60) + " of data"
+                 if outage else "-", "data_lost_minutes",
+                 outage.data_lost_minutes if outage else None),
+            Cell(f"{outage.production_lost_parts:,.0f}" if outage else "-",
+                 "production_lost_parts_in_outage",
+                 outage.production_lost_parts if outage else None),
+            Cell(f"{lock_in_words(score)} ({score:.0f}/100)" if score is not None else "-",
+                 "lock_in_score", score),
+        ]))
+    return rows
+
+
+def _names(entries: list[str]) -> str:
+    if len(entries) <= 1:
+        return "".join(entries)
+    return ", ".join(entries[:-1]) + " and " + entries[-1]
+
+
+def sentences(results: Results, target: float) -> list[str]:
+    """The plain-words answers, most important first."""
+    said: list[str] = []
+    archs = results.architectures
+    section = results.compare
+    if section:
+        weights = ", ".join(f"{k} x{v:g}" for k, v in section.priorities.items())
+        order = [r.architecture for r in section.ranking]
+        said.append(f"For your priorities ({weights}), the best fit is {order[0]}"
+                    + (f", then {_names(order[1:3])}." if len(order) > 1 else "."))
+    meets = [(n, _mean(a, "meets_payback_target"), _mean(a, "payback_months"))
+             for n, a in archs.items() if _mean(a, "meets_payback_target") is not None]
+    if meets:
+        good = [f"{n} ({p:.1f} months)" for n, m, p in meets if m and m >= 0.5 and p]
+        bad = [n for n, m, _ in meets if not m or m < 0.5]
+        if good:
+            said.append(f"Paying back within your {target:g} months: {_names(good)}.")
+        if bad:
+            said.append(f"Not paying back within {target:g} months in most runs: {_names(bad)}.")
+    costed = [(n, _mean(a, "capex_gbp"), _mean(a, "opex_gbp_per_month"))
+              for n, a in archs.items() if _mean(a, "capex_gbp") is not None]
+    if costed:
+        cheapest = min(costed, key=lambda c: c[1] or 0)
+        dearest_month = max(costed, key=lambda c: c[2] or 0)
+        said.append(f"Cheapest up front: {cheapest[0]} ({number(cheapest[1] or 0, 'GBP')}, "
+                    f"{number(cheapest[2] or 0, 'GBP')} a month). Dearest each month: "
+                    f"{dearest_month[0]} ({number(dearest_month[2] or 0, 'GBP')}).")
+    weeks = [(n, _mean(a, "effort_calendar_weeks"), _mean(a, "effort_staff_hours"))
+             for n, a in archs.items() if _mean(a, "effort_calendar_weeks") is not None]
+    if weeks:
+        quick = min(weeks, key=lambda w: w[1] or 0)
+        slow = max(weeks, key=lambda w: w[1] or 0)
+        said.append(f"Quickest to put in: {quick[0]} ({quick[1]:.1f} weeks, "
+                    f"{quick[2] or 0:.0f} hours of your staff's time); slowest: {slow[0]} "
+                    f"({slow[1]:.1f} weeks).")
+    if section and any(section.outages.values()):
+        hours = format_duration(section.afternoon_s)
+        parts = []
+        for name in archs:
+            point = afternoon_of(results, name)
+            if point is None:
+                continue
+            lost = ("loses no data" if point.data_lost_minutes < 0.5 else
+                    f"loses {format_duration(point.data_lost_minutes * 60)} of data")
+            if point.production_lost_parts >= 0.5:
+                lost += f" and stops production ({point.production_lost_parts:,.0f} parts)"
+            parts.append(f"{name} {lost}")
+        said.append(f"If the broadband drops for an afternoon ({hours}): " + "; ".join(parts)
+                    + ".")
+    scored = [(n, _mean(a, "lock_in_score")) for n, a in archs.items()
+              if _mean(a, "lock_in_score") is not None]
+    if scored:
+        hardest = max(scored, key=lambda s: s[1] or 0)
+        easiest = min(scored, key=lambda s: s[1] or 0)
+        arch = archs[hardest[0]]
+        proprietary = _mean(arch, "proprietary_path_share") or 0.0
+        said.append(f"Hardest to leave: {hardest[0]} (lock-in {hardest[1]:.0f}/100; "
+                    f"{proprietary:.0%} of data paths through proprietary formats). "
+                    f"Easiest: {easiest[0]} ({easiest[1]:.0f}/100).")
+    undecided = results.indistinguishable.get("payback_months", [])
+    if undecided:
+        pairs = "; ".join(f"{a} and {b}" for a, b in undecided[:4])
+        said.append(f"The runs cannot tell apart on payback: {pairs}. More replications would "
+                    f"narrow it.")
+    return said
+
+

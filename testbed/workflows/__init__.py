@@ -1,0 +1,1 @@
+"""The users' jobs, built on experiments: compare (and later verify, guidance)."""

@@ -1,0 +1,105 @@
+"""`testbed compare`: everything the owner-manager's one-page report needs, in the results.
+
+It runs the scenario, then three what-ifs on top: each architecture under broadband outages of
+set lengths, the ranking by the owner's priorities, and the ranking again for each value of
+each parameter the scenario asks to vary.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+from testbed.assemble import assemble
+from testbed.errors import InputError, Problem
+from testbed.experiments.executor import map_tasks
+from testbed.experiments.outages import outage_cost
+from testbed.experiments.replications import Outcome
+from testbed.loader import validate_document
+from testbed.overrides import set_parameter
+from testbed.registry import Registry
+from testbed.report.results import CompareSection, OutagePoint, Results, WhatIfResult
+from testbed.runner import run_scenario
+from testbed.scenario import Scenario, scenario_model
+from testbed.workflows.ranking import CRITERIA, rank
+
+Progress = Callable[[str], None]
+
+
+def _outage_task(scenario: Scenario, registry: Registry, path: str,
+                 task: tuple[int, float]) -> OutagePoint:
+    index, length = task
+    assert scenario.shop.internet is not None
+    cost = outage_cost(assemble(scenario, index, registry, path), scenario.seed,
+                       scenario.shop.internet, length)
+    return OutagePoint(outage_s=cost.outage_s, lost_deliveries=cost.lost_deliveries,
+                       data_lost_minutes=cost.data_lost_minutes,
+                       production_lost_parts=cost.production_lost_parts)
+
+
+def _afternoon(points: dict[str, list[OutagePoint]], length: float) -> dict[str,
+                                                                          OutagePoint | None]:
+    return {name: next((p for p in series if p.outage_s == length), None)
+            for name, series in points.items()}
+
+
+def outage_points(scenario: Scenario, registry: Registry, file: str, lengths: list[float],
+                  jobs: int) -> dict[str, list[OutagePoint]]:
+    """Each architecture under each broadband outage length (none without an internet link)."""
+    names = [a.name for a in scenario.architectures]
+    if scenario.shop.internet is None:
+        return {name: [] for name in names}
+    tasks = [(i, length) for i in range(len(names)) for length in sorted(set(lengths))]
+    points = map_tasks(scenario, registry, file, _outage_task, tasks, jobs)
+    return {name: [p for (i, _), p in zip(tasks, points, strict=True) if i == index]
+            for index, name in enumerate(names)}
+
+
+def variant(scenario: Scenario, registry: Registry, parameter: str, value: Any,
+            where: str) -> Scenario:
+    """The scenario with one parameter changed, validated like a file."""
+    document = scenario.model_dump(mode="json", by_alias=True)
+    try:
+        changed = set_parameter(document, parameter, value)
+    except ValueError as exc:
+        raise InputError(None, [Problem(where, str(exc))]) from exc
+    changed["replications"] = scenario.compare.what_if_replications
+    return validate_document(scenario_model(registry), changed, f"what-if {where}", None)
+
+
+def compare(scenario: Scenario, registry: Registry, path: str | os.PathLike[str], jobs: int,
+            command: str, on_done: Callable[[Outcome], None] | None = None,
+            stage: Progress | None = None) -> Results:
+    file = os.fspath(path)
+    settings = scenario.compare
+    # Every what-if variant is checked before anything runs: a typo fails in seconds.
+    variants = [
+        (i, value, variant(scenario, registry, w.parameter, value,
+                           f"compare.what_if[{i}].values[{j}]"))
+        for i, w in enumerate(settings.what_if) for j, value in enumerate(w.values)]
+    say = stage or (lambda _: None)
+    say("running the candidate architectures")
+    results = run_scenario(scenario, registry, file, jobs, on_done)
+    lengths = sorted({*settings.outage_lengths, settings.afternoon})
+    say("trying broadband outages")
+    outages = outage_points(scenario, registry, file, lengths, jobs)
+    ranking, notes = rank(results.architectures, _afternoon(outages, settings.afternoon),
+                          settings.priorities)
+    if scenario.shop.internet is None:
+        notes.append("the shop has no internet link, so no broadband outage was tried")
+    what_ifs = []
+    for i, value, changed in variants:
+        say(f"what if {settings.what_if[i].parameter} = {value}")
+        varied = run_scenario(changed, registry, file, jobs)
+        afternoon = outage_points(changed, registry, file, [settings.afternoon], jobs)
+        varied_ranking, _ = rank(varied.architectures,
+                                 _afternoon(afternoon, settings.afternoon), settings.priorities)
+        what_ifs.append(WhatIfResult(parameter=settings.what_if[i].parameter, value=str(value),
+                                     replications=changed.replications,
+                                     ranking=varied_ranking))
+    results.compare = CompareSection(
+        command=command, priorities=settings.priorities.model_dump(), criteria=CRITERIA,
+        afternoon_s=settings.afternoon, outages=outages, ranking=ranking, what_if=what_ifs,
+        notes=notes)
+    return results

@@ -1,0 +1,205 @@
+"""`testbed compare` as the owner-manager's adviser uses it: one command, one page to act on."""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from conftest import TEST_SCENARIOS, load
+
+from testbed.assemble import assemble
+from testbed.cli import main
+from testbed.experiments.outages import outage_cost
+from testbed.params import Priorities
+from testbed.registry import Registry
+from testbed.report.results import Results
+from testbed.workflows.ranking import rank
+
+SMALL = TEST_SCENARIOS / "small-shop.yaml"
+PEOPLE = [
+    {"name": "technician", "role": "staff", "hours_per_week": 6, "rate_gbp_per_hour": 30,
+     "skills": ["modbus"]},
+    {"name": "integrator", "role": "integrator", "hours_per_week": 30, "rate_gbp_per_hour": 85,
+     "skills": ["opcua", "mqtt", "programming"]},
+]
+
+
+def shop_with(tmp_path: Path, **compare: Any) -> Path:
+    document = yaml.safe_load(SMALL.read_text())
+    document["shop"]["people"] = copy.deepcopy(PEOPLE)
+    document["compare"] = {"outage_lengths": ["30min", "2h"], "afternoon": "2h", **compare}
+    path = tmp_path / "shop.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    return path
+
+
+class _Cells(HTMLParser):
+    """Collects the figures the page declares with data-metric / data-value."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cells: list[dict[str, str]] = []
+        self.external: list[str] = []
+        self.scripts = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = {k: v or "" for k, v in attrs}
+        if "data-metric" in found:
+            self.cells.append(found)
+        if tag == "script":
+            self.scripts += 1
+        for key in ("src", "href"):
+            if found.get(key, "").startswith(("http:", "https:", "//")):
+                self.external.append(found[key])
+
+
+def compare_to(out: Path, scenario: Path, *extra: str) -> Results:
+    assert main(["compare", str(scenario), "--out", str(out), "--quiet", "--jobs", "1",
+                 *extra]) == 0
+    for name in ("report.html", "report.md", "results.json"):
+        assert (out / name).stat().st_size > 0
+    return Results.model_validate_json((out / "results.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def compared(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Results]:
+    tmp = tmp_path_factory.mktemp("compare")
+    scenario = shop_with(tmp, what_if=[
+        {"parameter": "shop.links[broadband].outages.mttr", "values": ["1min", "1h"]}],
+        what_if_replications=2)
+    out = tmp / "out"
+    return out, compare_to(out, scenario)
+
+
+def test_the_page_is_one_self_contained_file(compared: tuple[Path, Results]) -> None:
+    out, _ = compared
+    page = _Cells()
+    page.feed((out / "report.html").read_text())
+    assert page.scripts == 0
+    assert page.external == []
+    assert "@import" not in (out / "report.html").read_text()
+
+
+def test_every_figure_on_the_page_is_the_figure_in_results_json(
+        compared: tuple[Path, Results]) -> None:
+    out, results = compared
+    page = _Cells()
+    page.feed((out / "report.html").read_text())
+    figures = {m for m in ("capex_gbp", "opex_gbp_per_month", "effort_calendar_weeks",
+                           "lock_in_score", "loss_fraction", "latency_p95_ms")}
+    checked = 0
+    for cell in page.cells:
+        if cell["data-metric"] in figures and "data-value" in cell:
+            summary = results.architectures[cell["data-architecture"]].metrics[
+                cell["data-metric"]]
+            assert float(cell["data-value"]) == summary.mean
+            checked += 1
+    # each figure in the at-a-glance table or the evidence table, for both configurations
+    assert checked >= 2 * len(figures)
+    outages = [c for c in page.cells if c["data-metric"] == "data_lost_minutes"]
+    assert results.compare is not None
+    for cell in outages:
+        point = next(p for p in results.compare.outages[cell["data-architecture"]]
+                     if p.outage_s == results.compare.afternoon_s)
+        assert float(cell["data-value"]) == point.data_lost_minutes
+
+
+def test_the_plain_words_come_first_and_match_the_markdown(
+        compared: tuple[Path, Results]) -> None:
+    out, _ = compared
+    html = (out / "report.html").read_text()
+    markdown = (out / "report.md").read_text()
+    assert html.index('id="answers"') < html.index('id="evidence"')
+    assert "the best fit is" in markdown
+    assert "If the broadband drops for an afternoon (2h)" in markdown
+    assert "## Every figure" in markdown
+
+
+def test_the_what_if_reranks_for_each_value(compared: tuple[Path, Results]) -> None:
+    _, results = compared
+    assert results.compare is not None
+    values = [w.value for w in results.compare.what_if]
+    assert values == ["1min", "1h"]
+    for what_if in results.compare.what_if:
+        assert what_if.replications == 2
+        assert {r.architecture for r in what_if.ranking} == {"hub", "vendor cloud"}
+
+
+@pytest.mark.parametrize(("weights", "criterion"), [
+    ({"cost": 0, "payback": 0, "resilience": 0, "independence": 1}, "independence"),
+    ({"cost": 0, "payback": 0, "resilience": 1, "independence": 0}, "resilience"),
+    ({"cost": 1, "payback": 0, "resilience": 0, "independence": 0}, "cost"),
+])
+def test_the_ranking_follows_the_owners_weights(compared: tuple[Path, Results],
+                                                weights: dict[str, float],
+                                                criterion: str) -> None:
+    _, results = compared
+    assert results.compare is not None
+    afternoon = {name: next(p for p in points if p.outage_s == results.compare.afternoon_s)
+                 for name, points in results.compare.outages.items()}
+    ranking, _ = rank(results.architectures, afternoon, Priorities(**weights))
+    # with one criterion weighted, the score is that criterion's normalised figure alone
+    for entry in ranking:
+        assert entry.score == entry.normalised[criterion]
+    assert [e.score for e in ranking] == sorted(e.score for e in ranking)
+    best = ranking[0].architecture
+    if criterion == "independence":
+        scores = {n: a.metrics["lock_in_score"].mean for n, a in results.architectures.items()}
+        assert best == min(scores, key=lambda n: scores[n] or 0)
+    if criterion == "cost":
+        cost = {n: (a.metrics["capex_gbp"].mean or 0) + 24 * (a.metrics["opex_gbp_per_month"]
+                                                               .mean or 0)
+                for n, a in results.architectures.items()}
+        assert best == min(cost, key=lambda n: cost[n])
+
+
+def test_the_page_says_how_the_ranking_was_weighted(compared: tuple[Path, Results]) -> None:
+    out, results = compared
+    assert results.compare is not None
+    assert results.compare.priorities == {"cost": 1.0, "payback": 1.0, "resilience": 1.0,
+                                          "independence": 1.0}
+    html = (out / "report.html").read_text()
+    assert "The ranking follows your priorities and nothing else: cost x1, payback x1, " \
+           "resilience x1, independence x1" in html
+
+
+def test_a_what_if_on_a_parameter_that_does_not_exist_is_refused_before_running(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    scenario = shop_with(tmp_path, what_if=[{"parameter": "shop.links[dsl].outages.mttr",
+                                             "values": ["1h"]}])
+    assert main(["compare", str(scenario), "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "compare.what_if[0].values[0]" in err
+    assert "shop.links has no entry named 'dsl'; entries: lan, wifi, broadband" in err
+    assert not (tmp_path / "out" / "results.json").exists()
+
+
+def test_an_outage_with_nothing_buffering_loses_exactly_its_length_of_data(
+        registry: Registry) -> None:
+    # One sample a second, all of it crossing the WAN: a 10-minute outage loses 10 minutes.
+    scenario = load(registry, TEST_SCENARIOS / "outage.yaml")
+    unbuffered = assemble(scenario, 0, registry)
+    buffered = assemble(scenario, 1, registry)
+    costs = [outage_cost(unbuffered, scenario.seed, "wan", s) for s in (600.0, 1800.0)]
+    assert [round(c.data_lost_minutes) for c in costs] == [10, 30]
+    assert all(math.isclose(c.lost_deliveries, c.outage_s, abs_tol=1) for c in costs)
+    assert all(outage_cost(buffered, scenario.seed, "wan", s).lost_deliveries == 0
+               for s in (600.0, 1800.0))
+
+
+def test_compare_results_json_is_reproducible(tmp_path: Path) -> None:
+    scenario = shop_with(tmp_path, outage_lengths=["30min"], afternoon="30min")
+    one = compare_to(tmp_path / "a", scenario)
+    assert main(["compare", str(scenario), "--out", str(tmp_path / "b"), "--quiet",
+                 "--jobs", "2"]) == 0
+    two = json.loads((tmp_path / "b" / "results.json").read_text())
+    first = one.model_dump(mode="json")
+    # the recorded command differs (it names --jobs); every figure is the same
+    assert first["compare"].pop("command") != two["compare"].pop("command")
+    assert first == two
