@@ -15,6 +15,13 @@ class Metric:
     unit: str
     better: Literal["lower", "higher"]
     summary: str
+    # The range a figure can take: confidence intervals are clipped to it.
+    minimum: float | None = 0.0
+    maximum: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.unit == "fraction" and self.maximum is None:
+            object.__setattr__(self, "maximum", 1.0)
 
 
 METRICS: dict[str, Metric] = {m.name: m for m in [
@@ -53,7 +60,7 @@ METRICS: dict[str, Metric] = {m.name: m for m in [
     Metric("capex_gbp", "GBP", "lower", "hardware, licences and integration labour"),
     Metric("opex_gbp_per_month", "GBP/month", "lower", "subscriptions and support"),
     Metric("benefit_gbp_per_month", "GBP/month", "higher",
-           "what the simulated run shows the architecture gives back"),
+           "what the simulated run shows the architecture gives back", minimum=None),
     Metric("benefit_detection_gbp_per_month", "GBP/month", "higher",
            "downtime saved by noticing breakdowns sooner"),
     Metric("benefit_rekeying_gbp_per_month", "GBP/month", "higher",

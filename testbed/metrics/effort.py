@@ -115,17 +115,22 @@ def _setup_id(tasks: dict[str, Task], component: str) -> str:
 def interfaces(wiring: Wiring) -> int:
     """Connections the project builds between endpoints: machines, software, and shared
     integration components (hubs, brokers, gateways serving many machines). A per-machine
-    adapter or driver is part of the connection it serves. Point-to-point gives machines x
-    software; a hub gives machines + software."""
+    adapter or driver is part of the connection it serves, and one vendor's applications in
+    its cloud are one platform. Point-to-point gives machines x software; a hub gives
+    machines + software."""
     edges: set[tuple[str, str]] = set()
     for path in wiring.paths:
         here = path.machine
         for hop in path.hops:
             params = wiring.components[hop].params
-            shared = isinstance(params, SoftwareParams) or params.scope == "shared"
-            if shared:
-                edges.add((here, hop))
-                here = hop
+            if isinstance(params, SoftwareParams):
+                there = f"{params.vendor} cloud" if params.location == "cloud" else hop
+            elif params.scope == "shared":
+                there = hop
+            else:
+                continue
+            edges.add((here, there))
+            here = there
     return len(edges)
 
 

@@ -59,15 +59,19 @@ def money(wiring: Wiring, record: RunRecord, economics: Economics,
     capex, opex = equipment(wiring)
     capex += labour_gbp
 
-    breakdowns = sum(record.breakdowns)
     baseline_h = economics.rounds_interval / 2 / 3600.0
     detection = 0.0
-    alarm_takers = [c for c in record.consumers if c.alarm_latency.count > 0]
-    if breakdowns and alarm_takers:
-        fastest = min(alarm_takers, key=lambda c: c.alarm_latency.mean)
-        reached = min(1.0, fastest.alarm_latency.count / breakdowns)
-        sooner_h = max(0.0, baseline_h - fastest.alarm_latency.mean / 3600.0)
-        detection = breakdowns * reached * sooner_h * economics.downtime_cost_gbp_per_hour
+    for m, breakdowns in enumerate(record.breakdowns):
+        # Machine by machine: its breakdowns are noticed by the software that hears of them
+        # soonest on average, for the share whose alarm got through.
+        heard = [(c.alarm_sum[m] / c.alarm_count[m], c.alarm_count[m])
+                 for c in record.consumers if c.alarm_count[m] > 0]
+        if not breakdowns or not heard:
+            continue
+        mean_delay, count = min(heard)
+        reached = min(1.0, count / breakdowns)
+        sooner_h = max(0.0, baseline_h - mean_delay / 3600.0)
+        detection += breakdowns * reached * sooner_h * economics.downtime_cost_gbp_per_hour
     manual = manual_machines(wiring)
     records_per_machine = record.horizon / economics.manual_record_interval
     fed = sum(min(1.0, c.counts_delivered[m] / record.parts[m])

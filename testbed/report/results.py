@@ -30,10 +30,6 @@ from testbed.scenario import Scenario
 
 SCHEMA_VERSION: Literal["1"] = "1"
 _EXTRA_UNITS = {"parts_made": "parts"}
-_NON_NEGATIVE = ("ms", "s", "h", "weeks", "parts", "skills", "interfaces", "HHI",
-                 "score 0-100", "GBP", "months")
-_RANGES: dict[str, tuple[float, float]] = {
-    "fraction": (0.0, 1.0), **{unit: (0.0, math.inf) for unit in _NON_NEGATIVE}}
 
 
 class _Model(BaseModel):
@@ -140,14 +136,23 @@ class Results(_Model):
                     "difference contains zero: the run cannot tell them apart on that figure")
 
 
-def summarise(values: Sequence[float | None], unit: str) -> MetricSummary:
+def _range(name: str) -> tuple[float, float]:
+    metric = METRICS.get(name)
+    if metric is None:
+        return (0.0, math.inf)  # counts and figures per machine are never negative
+    low = -math.inf if metric.minimum is None else metric.minimum
+    high = math.inf if metric.maximum is None else metric.maximum
+    return low, high
+
+
+def summarise(values: Sequence[float | None], unit: str, name: str = "") -> MetricSummary:
     present = [v for v in values if v is not None and math.isfinite(v)]
     if not present:
         return MetricSummary(mean=None, ci95=None, n=0, unit=unit)
     interval = confidence_interval(present)
     ci = None
     if interval.lo is not None and interval.hi is not None:
-        low, high = _RANGES.get(unit, (-math.inf, math.inf))
+        low, high = _range(name)
         # A fraction's interval cannot leave [0, 1], nor a latency go below zero.
         ci = (max(low, interval.lo), min(high, interval.hi))
     return MetricSummary(mean=interval.mean, ci95=ci, n=interval.n, unit=unit)
@@ -159,7 +164,8 @@ def _unit(name: str) -> str:
 
 def _summaries(rows: Sequence[dict[str, float | None]]) -> dict[str, MetricSummary]:
     names = list(dict.fromkeys(name for row in rows for name in row))
-    return {name: summarise([row.get(name) for row in rows], _unit(name)) for name in names}
+    return {name: summarise([row.get(name) for row in rows], _unit(name), name)
+            for name in names}
 
 
 def _components(assembly: Assembly) -> list[ComponentInfo]:

@@ -48,6 +48,8 @@ class ConsumerRecord:
     latency: QuantileSketch
     alarm_latency: QuantileSketch
     counts_delivered: list[int]
+    alarm_count: list[int]
+    alarm_sum: list[float]
 
 
 @dataclass
@@ -146,8 +148,6 @@ class FactoryModel:
                                 masks[i])
             consumer.down = [[i] for _ in range(n)]
             self.consumers[cid] = consumer
-            if params.batch_interval:
-                env.process(consumer.batches())
             self._faults(consumer, params.availability, "software", cid)
         self.servers: dict[str, Server] = {}
         for cid, placed in wiring.components.items():
@@ -330,7 +330,8 @@ class FactoryModel:
             records.append(ConsumerRecord(
                 cid, cid, generated[c], list(consumer.delivered), list(consumer.late), lost,
                 list(consumer.latency_sum), list(consumer.max_gap), consumer.latency,
-                consumer.alarm_latency, list(consumer.counts_delivered)))
+                consumer.alarm_latency, list(consumer.counts_delivered),
+                list(consumer.alarm_count), list(consumer.alarm_sum)))
         end = self.env.now
         record = RunRecord(
             horizon=horizon,

@@ -8,9 +8,10 @@ model is created per message.
 
 from __future__ import annotations
 
+import math
 from collections import deque
-from collections.abc import Callable, Generator, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Protocol
 
 from simpy import Environment
 from simpy.events import Event, Timeout
@@ -262,6 +263,8 @@ class Consumer(Stateful):
         self.last = [0.0] * machines
         self.max_gap = [0.0] * machines
         self.counts_delivered = [0] * machines
+        self.alarm_count = [0] * machines
+        self.alarm_sum = [0.0] * machines
 
     def arrive(self, event: Event) -> None:
         self.receive(event._value)
@@ -270,6 +273,13 @@ class Consumer(Stateful):
         if not self.up:
             self.ledger.lose(self, msg, "software unavailable")
         elif self.batch_interval:
+            if not self.pending:
+                # Batches are ingested on the boundaries of the interval; an idle consumer
+                # schedules nothing, so quiet periods cost no events.
+                interval = self.batch_interval
+                now = self.env.now
+                boundary = (math.floor(now / interval) + 1) * interval
+                Timeout(self.env, boundary - now).callbacks.append(self._ingest)
             self.pending.append(msg)
         else:
             self.record(msg, self.env.now)
@@ -291,17 +301,14 @@ class Consumer(Stateful):
             self.counts_delivered[m] += 1
         elif kind == ALARM:
             self.alarm_latency.add(latency)
+            self.alarm_count[m] += 1
+            self.alarm_sum[m] += latency
 
-    def batches(self) -> Generator[Event, Any, None]:
-        """SimPy process: ingest what has arrived once per batch interval."""
-        env = self.env
-        while True:
-            yield env.timeout(self.batch_interval)
-            if self.pending:
-                now = env.now
-                pending, self.pending = self.pending, []
-                for msg in pending:
-                    self.record(msg, now)
+    def _ingest(self, _event: Event) -> None:
+        now = self.env.now
+        pending, self.pending = self.pending, []
+        for msg in pending:
+            self.record(msg, now)
 
     def close_gaps(self, horizon: float) -> None:
         """A machine silent since its last delivery is a gap that runs to the horizon."""
