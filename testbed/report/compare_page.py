@@ -32,13 +32,16 @@ th:first-child, td:first-child { text-align: left; } thead th { background: #eef
 td.ci { color: #51606f; font-size: 0.8rem; } svg.chart { width: 100%; height: auto;
 margin: 0.8rem 0; } .note { color: #51606f; font-size: 0.88rem; }
 code { background: #eef3f8; padding: 0 0.25rem; border-radius: 3px; }
+div.scroll { overflow-x: auto; }
 """
 
 
 def _table(headers: Sequence[str], rows: Sequence[str], ident: str = "") -> str:
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
     attr = f' id="{escape(ident)}"' if ident else ""
-    return f"<table{attr}><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    # Wide tables scroll inside their own box instead of widening the page.
+    return (f'<div class="scroll"><table{attr}><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table></div>")
 
 
 def _td(text: str, arch: str = "", metric: str = "", value: float | None = None,

@@ -57,7 +57,7 @@ def _payback_text(arch: ArchitectureResult, target: float) -> Cell:
     meets = _mean(arch, "meets_payback_target")
     if payback is None:
         return Cell("never, in these runs" if meets is not None else "-", "payback_months")
-    share = f" ({meets:.0%} of runs within {target:g})" if meets is not None else ""
+    share = f" ({meets:.0%} of runs within {target:g} months)" if meets is not None else ""
     return Cell(f"{payback:.1f} months{share}", "payback_months", payback)
 
 
@@ -116,20 +116,27 @@ def sentences(results: Results, target: float) -> list[str]:
     meets = [(n, _mean(a, "meets_payback_target"), _mean(a, "payback_months"))
              for n, a in archs.items() if _mean(a, "meets_payback_target") is not None]
     if meets:
-        good = [f"{n} ({p:.1f} months)" for n, m, p in meets if m and m >= 0.5 and p]
-        bad = [n for n, m, _ in meets if not m or m < 0.5]
+        good = [f"{n} (in {m:.0%} of runs)" for n, m, _ in meets if m and m >= 0.5]
+        bad = [f"{n} ({m or 0:.0%})" for n, m, _ in meets if not m or m < 0.5]
         if good:
-            said.append(f"Paying back within your {target:g} months: {_names(good)}.")
+            said.append(f"Paying back within your {target:g} months in most runs: "
+                        f"{_names(good)}.")
         if bad:
-            said.append(f"Not paying back within {target:g} months in most runs: {_names(bad)}.")
+            said.append(f"Paying back within {target:g} months in fewer than half the runs: "
+                        f"{_names(bad)}.")
     costed = [(n, _mean(a, "capex_gbp"), _mean(a, "opex_gbp_per_month"))
               for n, a in archs.items() if _mean(a, "capex_gbp") is not None]
     if costed:
         cheapest = min(costed, key=lambda c: c[1] or 0)
-        dearest_month = max(costed, key=lambda c: c[2] or 0)
-        said.append(f"Cheapest up front: {cheapest[0]} ({number(cheapest[1] or 0, 'GBP')}, "
-                    f"{number(cheapest[2] or 0, 'GBP')} a month). Dearest each month: "
-                    f"{dearest_month[0]} ({number(dearest_month[2] or 0, 'GBP')}).")
+        dearest = max(costed, key=lambda c: c[2] or 0)
+        up_front = number(cheapest[1] or 0, "GBP")
+        if cheapest[0] == dearest[0]:
+            said.append(f"{cheapest[0]} is the cheapest up front ({up_front}) but the dearest "
+                        f"each month ({number(dearest[2] or 0, 'GBP')}).")
+        else:
+            said.append(f"Cheapest up front: {cheapest[0]} ({up_front}, "
+                        f"{number(cheapest[2] or 0, 'GBP')} a month). Dearest each month: "
+                        f"{dearest[0]} ({number(dearest[2] or 0, 'GBP')}).")
     weeks = [(n, _mean(a, "effort_calendar_weeks"), _mean(a, "effort_staff_hours"))
              for n, a in archs.items() if _mean(a, "effort_calendar_weeks") is not None]
     if weeks:
