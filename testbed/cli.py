@@ -18,19 +18,22 @@ from rich.table import Table
 
 from testbed import __version__
 from testbed.assemble import assemble
-from testbed.errors import InputError
+from testbed.claims import load_claims
+from testbed.errors import InputError, Problem
 from testbed.experiments.executor import default_jobs
 from testbed.experiments.replications import tasks_of
 from testbed.loader import validate_document
-from testbed.registry import PluginError, Registry, load_registry
-from testbed.report import compare_markdown, compare_page, table
+from testbed.registry import OWN_DISTRIBUTION, PluginError, Registry, load_registry
+from testbed.report import compare_markdown, compare_page, table, verify_page
 from testbed.report.assumptions import assumptions
 from testbed.report.catalogue import render_catalogue
 from testbed.report.results import to_json, write_atomically
 from testbed.report.summary import sentences
+from testbed.report.verdicts import CaseVerdict, junit
 from testbed.runner import run_scenario
 from testbed.scenario import Scenario, json_schema, load_scenario, scenario_model
 from testbed.workflows.compare import compare
+from testbed.workflows.verify import verify
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -71,6 +74,10 @@ def _parser() -> argparse.ArgumentParser:
                              help="list every registered item and the plugin that gave it")
     plugins.add_argument("--format", choices=["table", "markdown"], default="table",
                          help="markdown: every item's defaults with their sources")
+    plugins.add_argument("--builtin", action="store_true",
+                         help="only the testbed's own catalogue (as docs/catalogue.md shows)")
+    schema.add_argument("--builtin", action="store_true",
+                        help="only the testbed's own catalogue (as docs/schema/ publishes)")
 
     run = sub.add_parser("run", help="run every candidate architecture of a scenario")
     run.add_argument("scenario", type=Path)
@@ -93,6 +100,14 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--replications", type=int, default=None,
                          help="override the scenario's replications")
     compare.add_argument("--quiet", action="store_true", help="no progress, no summary")
+
+    verify = sub.add_parser("verify", help="verify a vendor's claims: verdicts, JUnit XML, HTML")
+    verify.add_argument("claims", type=Path)
+    verify.add_argument("--out", type=Path, required=True,
+                        help="directory for verdicts.json, junit.xml and report.html")
+    verify.add_argument("--claim", action="append", default=[], metavar="ID",
+                        help="run only this claim (repeatable)")
+    verify.add_argument("--quiet", action="store_true", help="no per-case lines")
     return parser
 
 
@@ -106,7 +121,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     err = Console(stderr=True)
     try:
-        registry = load_registry(disabled=args.disable_plugin)
+        registry = load_registry(
+            disabled=args.disable_plugin,
+            only_distribution=OWN_DISTRIBUTION if getattr(args, "builtin", False) else None)
         if args.command == "validate":
             return _validate(args, registry)
         if args.command == "schema":
@@ -120,6 +137,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run(args, registry, err)
         if args.command == "compare":
             return _compare(args, registry, err, argv)
+        if args.command == "verify":
+            return _verify(args, registry, argv)
     except InputError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -207,8 +226,7 @@ def _compare(args: argparse.Namespace, registry: Registry, err: Console,
              argv: Sequence[str] | None) -> int:
     scenario = _scenario(args, registry)
     jobs = args.jobs or default_jobs()
-    words = list(sys.argv[1:] if argv is None else argv)
-    command = "testbed " + " ".join(shlex.quote(w) for w in words)
+    command = _command(argv)
     with _progress(err, args.quiet) as progress:
         bar = progress.add_task(f"simulating {scenario.name}", total=len(tasks_of(scenario)))
         results = compare(scenario, registry, args.scenario, jobs, command,
@@ -227,6 +245,34 @@ def _compare(args: argparse.Namespace, registry: Registry, err: Console,
             print(f"- {sentence}")
         print(f"report: {args.out / 'report.html'} (and report.md, results.json)")
     return EXIT_OK
+
+
+def _command(argv: Sequence[str] | None) -> str:
+    words = list(sys.argv[1:] if argv is None else argv)
+    return "testbed " + " ".join(shlex.quote(w) for w in words)
+
+
+def _verify(args: argparse.Namespace, registry: Registry, argv: Sequence[str] | None) -> int:
+    document = load_claims(args.claims, registry)
+    unknown = set(args.claim) - {c.id for c in document.claims}
+    if unknown:
+        raise InputError(None, [Problem("--claim", f"no claim has the id {i!r}; ids: "
+                                                   f"{', '.join(c.id for c in document.claims)}")
+                                for i in sorted(unknown)])
+
+    def show(case: CaseVerdict) -> None:
+        if not args.quiet:
+            print(f"{case.verdict:<15} {case.case}: {case.detail}", flush=True)
+
+    report = verify(document, registry, args.claims, _command(argv), set(args.claim) or None,
+                    show)
+    write_atomically(args.out / "verdicts.json",
+                     json.dumps(report.model_dump(mode="json"), indent=2, sort_keys=True) + "\n")
+    write_atomically(args.out / "junit.xml", junit(report))
+    write_atomically(args.out / "report.html", verify_page.render(report))
+    counts = ", ".join(f"{k} {v}" for k, v in report.summary.items() if v)
+    print(f"overall: {report.overall} ({counts}); report: {args.out / 'report.html'}")
+    return EXIT_OK if report.overall == "PASS" else EXIT_FAILED
 
 
 def _run(args: argparse.Namespace, registry: Registry, err: Console) -> int:

@@ -17,6 +17,7 @@ from testbed.params import ArchitectureParams, MachineParams, SoftwareParams, Tr
 
 hookimpl = pluggy.HookimplMarker(hookspecs.PROJECT)
 ENTRY_POINT_GROUP = "testbed"
+OWN_DISTRIBUTION = "interop-testbed"
 # Like tox's TOX_DISABLED_EXTERNAL_PLUGINS: a comma-separated list of plugin names not to load.
 DISABLE_ENV = "TESTBED_DISABLED_PLUGINS"
 
@@ -77,12 +78,15 @@ def load_registry(
     disabled: Iterable[str] = (),
     extra_plugins: Sequence[tuple[str, object]] = (),
     entry_points: bool = True,
+    only_distribution: str | None = None,
 ) -> Registry:
     """Load the plugins of the ``testbed`` entry-point group, plus any given in-process.
 
     :param disabled: plugin names not to load (added to ``$TESTBED_DISABLED_PLUGINS``).
     :param extra_plugins: ``(name, plugin)`` pairs registered as if they came from an entry
         point, for tests.
+    :param only_distribution: load only the entry points of this distribution (e.g. the
+        testbed's own catalogue, for its published schema and catalogue page).
     :raises PluginError: a plugin failed to import, broke the contract or clashed with another.
     """
     blocked = set(disabled) | disabled_from_environment()
@@ -94,7 +98,8 @@ def load_registry(
                          key=lambda e: e.name):
             dist = ep.dist
             info = PluginInfo(ep.name, dist.name if dist else "?", dist.version if dist else "?")
-            if ep.name in blocked:
+            if ep.name in blocked or (only_distribution and info.distribution
+                                      != only_distribution):
                 pm.set_blocked(ep.name)
                 continue
             _check_unique_plugin(registry, info)

@@ -127,13 +127,29 @@ class WiringContext:
 
     def chain(self, protocol: str, targets: set[str],
               roles: frozenset[str] = ADAPTING_ROLES) -> list[str]:
-        """The shortest chain of translator kinds turning ``protocol`` into one of ``targets``.
+        """A chain of translator kinds turning ``protocol`` into one of ``targets``.
 
-        Ties go to the scenario's preferred translators, then to the cheapest, then by name, so
-        the choice is deterministic. An empty list means the protocol already fits.
+        A translator the scenario prefers that reads ``protocol`` is used whenever some chain
+        through it exists (the shop chose that product); otherwise the shortest chain, ties
+        going to preferred translators, then to the cheapest, then by name, so the choice is
+        deterministic. An empty list means the protocol already fits.
 
         :raises WiringError: when no chain exists, naming the protocol and what was on offer.
         """
+        for offer in self.translators.values():
+            if offer.preferred and offer.params.role in roles \
+                    and protocol in offer.params.inputs:
+                if offer.params.output in targets:
+                    return [offer.kind]
+                try:
+                    return [offer.kind, *self._shortest(offer.params.output, targets, roles)]
+                except WiringError:
+                    continue
+        if protocol in targets:
+            return []
+        return self._shortest(protocol, targets, roles)
+
+    def _shortest(self, protocol: str, targets: set[str], roles: frozenset[str]) -> list[str]:
         if protocol in targets:
             return []
         candidates = sorted(

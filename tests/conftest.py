@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from testbed.assemble import assemble
-from testbed.registry import Registry, load_registry
+from testbed.registry import OWN_DISTRIBUTION, Registry, load_registry
 from testbed.report.results import Results
 from testbed.runner import run_scenario
 from testbed.scenario import Scenario, load_scenario
@@ -21,6 +21,12 @@ BUNDLED = ROOT / "scenarios"
 @pytest.fixture(scope="session")
 def registry() -> Registry:
     return load_registry()
+
+
+@pytest.fixture(scope="session")
+def own_registry() -> Registry:
+    """The testbed's own catalogue only, whatever else is installed."""
+    return load_registry(only_distribution=OWN_DISTRIBUTION)
 
 
 def load(registry: Registry, path: Path, **overrides: object) -> Scenario:

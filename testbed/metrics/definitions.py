@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from testbed.metrics.stats import DEFAULT_ACCURACY
+
 
 @dataclass(frozen=True)
 class Metric:
@@ -18,6 +20,10 @@ class Metric:
     # The range a figure can take: confidence intervals are clipped to it.
     minimum: float | None = 0.0
     maximum: float | None = None
+    # A figure estimated to within this relative error (the quantile sketch's accuracy):
+    # its interval is widened by it, so replications landing in one bucket do not claim
+    # a certainty the measurement does not have.
+    resolution: float = 0.0
 
     def __post_init__(self) -> None:
         if self.unit == "fraction" and self.maximum is None:
@@ -26,9 +32,12 @@ class Metric:
 
 METRICS: dict[str, Metric] = {m.name: m for m in [
     Metric("latency_mean_ms", "ms", "lower", "mean time from machine event to consumer"),
-    Metric("latency_p50_ms", "ms", "lower", "median time from machine event to consumer"),
-    Metric("latency_p95_ms", "ms", "lower", "95th percentile of that time"),
-    Metric("latency_p99_ms", "ms", "lower", "99th percentile of that time"),
+    Metric("latency_p50_ms", "ms", "lower", "median time from machine event to consumer",
+           resolution=DEFAULT_ACCURACY),
+    Metric("latency_p95_ms", "ms", "lower", "95th percentile of that time",
+           resolution=DEFAULT_ACCURACY),
+    Metric("latency_p99_ms", "ms", "lower", "99th percentile of that time",
+           resolution=DEFAULT_ACCURACY),
     Metric("latency_max_ms", "ms", "lower", "longest time any delivered message took"),
     Metric("delivered_fraction", "fraction", "higher",
            "share of (message, consumer) deliveries that arrived, late or not"),

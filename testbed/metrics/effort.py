@@ -35,6 +35,7 @@ class Task:
     hours: float
     skills: tuple[str, ...]
     after: tuple[str, ...] = ()
+    component: str = ""  # the component the task sets up or maps tags into
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,8 @@ def plan(wiring: Wiring, machines: Sequence[MachineInstance],
                 if served in written:
                     hours *= settings.driver_reuse_factor
                 written.add(served)
-            tasks[f"{kind}:{cid}"] = Task(f"{kind}:{cid}", kind, hours, tuple(params.skills))
+            tasks[f"{kind}:{cid}"] = Task(f"{kind}:{cid}", kind, hours, tuple(params.skills),
+                                          component=cid)
     feeds: dict[str, set[str]] = defaultdict(set)
     mapped: set[tuple[str, str]] = set()
     for path in wiring.paths:
@@ -91,7 +93,7 @@ def plan(wiring: Wiring, machines: Sequence[MachineInstance],
             hours = machine.params.tag_count * params.minutes_per_tag / 60.0 * factor
             task_id = f"mapping:{machine.id}@{hop}"
             tasks[task_id] = Task(task_id, "mapping", hours, tuple(params.skills),
-                                  (_setup_id(tasks, hop),))
+                                  (_setup_id(tasks, hop),), component=hop)
     for consumer in sorted(feeds):
         params = wiring.components[consumer].params
         assert isinstance(params, SoftwareParams)

@@ -34,6 +34,11 @@ __all__ = [
 _ZERO_CUTOFF = 1e-9
 
 
+# Relative accuracy of the latency sketches: a reported quantile is within this share of the
+# exact sample quantile, so intervals of quantiles are widened by it (docs/metrics.md).
+DEFAULT_ACCURACY = 0.005
+
+
 class QuantileSketch:
     """Mergeable streaming quantiles of non-negative values with bounded relative error.
 
@@ -70,7 +75,8 @@ class QuantileSketch:
         "_zero_count",
     )
 
-    def __init__(self, relative_accuracy: float = 0.005, max_buckets: int = 4096) -> None:
+    def __init__(self, relative_accuracy: float = DEFAULT_ACCURACY,
+                 max_buckets: int = 4096) -> None:
         if not 0.0 < relative_accuracy < 1.0:
             raise ValueError(f"relative_accuracy must be in (0, 1), got {relative_accuracy!r}")
         if max_buckets < 1:
@@ -533,3 +539,12 @@ def distinguishable(a: Interval, b: Interval) -> bool:
     ones do not prove equality; prefer :func:`paired_difference_interval` when runs are paired.
     """
     return a.defined and b.defined and not a.overlaps(b)
+
+
+def widened(interval: Interval, resolution: float) -> Interval:
+    """The interval with each end moved out by ``resolution`` of itself: for figures that are
+    themselves estimated to within a relative error."""
+    if not resolution or interval.lo is None or interval.hi is None:
+        return interval
+    return Interval(interval.mean, interval.lo - abs(interval.lo) * resolution,
+                    interval.hi + abs(interval.hi) * resolution, interval.n)

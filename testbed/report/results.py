@@ -25,6 +25,7 @@ from testbed.metrics.stats import (
     QuantileSketch,
     confidence_interval,
     paired_difference_interval,
+    widened,
 )
 from testbed.scenario import Scenario
 
@@ -149,7 +150,8 @@ def summarise(values: Sequence[float | None], unit: str, name: str = "") -> Metr
     present = [v for v in values if v is not None and math.isfinite(v)]
     if not present:
         return MetricSummary(mean=None, ci95=None, n=0, unit=unit)
-    interval = confidence_interval(present)
+    resolution = METRICS[name].resolution if name in METRICS else 0.0
+    interval = widened(confidence_interval(present), resolution)
     ci = None
     if interval.lo is not None and interval.hi is not None:
         low, high = _range(name)

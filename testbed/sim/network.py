@@ -108,6 +108,9 @@ class Route:
         self.buffer_wait = 0.0
         self._area_since = 0.0
         self.buffered_total = 0
+        # What this hop dropped, and when its last flush finished crossing its links.
+        self.lost = 0
+        self.drained_at = 0.0
         self.down: list[list[int]] = []
         for link in self.links:
             link.watchers.append(self._on_change)
@@ -138,8 +141,10 @@ class Route:
             if len(self.buffer) > self.peak_buffer:
                 self.peak_buffer = len(self.buffer)
         elif self.capacity:
+            self.lost += 1
             self.ledger.lose(self, msg, "buffer full")
         else:
+            self.lost += 1
             self.ledger.lose(self, msg, "outage" if target.up else "receiver down")
 
     def _account(self) -> None:
@@ -155,6 +160,7 @@ class Route:
             for msg, since in buffered:
                 self.buffer_wait += now - since
                 self.send(msg)
+            self.drained_at = max([now, *(link.free_at for link in self.links)])
 
 
 class Server(Stateful):
