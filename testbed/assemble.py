@@ -60,9 +60,10 @@ def assemble(scenario: Scenario, index: int, registry: Registry,
                        registry.software[s.kind].rami_layer, registry.software[s.kind].iira_tier)
         for s in scenario.software
     }
-    preferred = {t.kind: t.translator_params() for t in entry.translators}
+    changed = {t.kind: t.translator_params() for t in entry.translators}
+    preferred = {t.kind for t in entry.translators if t.prefer}
     offers = {
-        name: TranslatorOffer(name, preferred.get(name) or item.defaults(), item.rami_layer,
+        name: TranslatorOffer(name, changed.get(name) or item.defaults(), item.rami_layer,
                               item.iira_tier, name in preferred)
         for name, item in registry.translators.items()
     }

@@ -22,9 +22,12 @@ from testbed.claims import load_claims
 from testbed.errors import InputError, Problem
 from testbed.experiments.executor import default_jobs
 from testbed.experiments.replications import tasks_of
+from testbed.experiments.tasks import DaskExecutor, Executor, LocalExecutor, TaskCache
+from testbed.guidance import load_guidance
 from testbed.loader import validate_document
+from testbed.region import load_region
 from testbed.registry import OWN_DISTRIBUTION, PluginError, Registry, load_registry
-from testbed.report import compare_markdown, compare_page, table, verify_page
+from testbed.report import compare_markdown, compare_page, study_page, table, verify_page
 from testbed.report.assumptions import assumptions
 from testbed.report.catalogue import render_catalogue
 from testbed.report.results import to_json, write_atomically
@@ -33,6 +36,7 @@ from testbed.report.verdicts import CaseVerdict, junit
 from testbed.runner import run_scenario
 from testbed.scenario import Scenario, json_schema, load_scenario, scenario_model
 from testbed.workflows.compare import compare
+from testbed.workflows.guidance_study import study
 from testbed.workflows.verify import verify
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
@@ -108,7 +112,35 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--claim", action="append", default=[], metavar="ID",
                         help="run only this claim (repeatable)")
     verify.add_argument("--quiet", action="store_true", help="no per-case lines")
+
+    guidance = sub.add_parser("guidance",
+                              help="what guidance changes across a region's SMEs")
+    guidance.add_argument("guidance", type=Path)
+    guidance.add_argument("--population", type=Path, required=True,
+                          help="the region document: how many shops and what they are like")
+    guidance.add_argument("--out", type=Path, required=True,
+                          help="directory for report.html, report.md and results.json")
+    _execution(guidance)
     return parser
+
+
+def _execution(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--jobs", type=_positive, default=None,
+                         help="local worker processes (default: the machine's cores)")
+    command.add_argument("--executor", choices=["local", "dask"], default="local",
+                         help="where the work runs (dask needs interop-testbed[dask])")
+    command.add_argument("--scheduler", default=None,
+                         help="the Dask scheduler's address, e.g. tcp://10.0.0.5:8786")
+    command.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _executor(args: argparse.Namespace) -> Executor:
+    if args.executor == "dask":
+        if not args.scheduler:
+            raise InputError(None, [Problem("--scheduler", "the Dask executor needs the "
+                                            "scheduler's address, e.g. tcp://host:8786")])
+        return DaskExecutor(args.scheduler)
+    return LocalExecutor(args.jobs or default_jobs())
 
 
 def _stdout() -> Console:
@@ -139,6 +171,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _compare(args, registry, err, argv)
         if args.command == "verify":
             return _verify(args, registry, argv)
+        if args.command == "guidance":
+            return _guidance(args, registry, err, argv)
     except InputError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -273,6 +307,31 @@ def _verify(args: argparse.Namespace, registry: Registry, argv: Sequence[str] | 
     counts = ", ".join(f"{k} {v}" for k, v in report.summary.items() if v)
     print(f"overall: {report.overall} ({counts}); report: {args.out / 'report.html'}")
     return EXIT_OK if report.overall == "PASS" else EXIT_FAILED
+
+
+def _guidance(args: argparse.Namespace, registry: Registry, err: Console,
+              argv: Sequence[str] | None) -> int:
+    guidance = load_guidance(args.guidance, registry)
+    region = load_region(args.population, registry)
+    executor = _executor(args)
+    cache = TaskCache(args.out / ".cache")
+    with _progress(err, args.quiet) as progress:
+        bar = progress.add_task(f"{guidance.name} across {region.name}", total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(bar, completed=done, total=total)
+
+        results = study(region, guidance, registry, executor, cache, _command(argv), advance)
+    write_atomically(args.out / "results.json",
+                     json.dumps(results.model_dump(mode="json"), indent=2, sort_keys=True)
+                     + "\n")
+    write_atomically(args.out / "report.html", study_page.render_html(results))
+    write_atomically(args.out / "report.md", study_page.render_markdown(results))
+    if not args.quiet:
+        for finding in study_page.findings(results):
+            print(f"- {finding}")
+        print(f"report: {args.out / 'report.html'} (and report.md, results.json)")
+    return EXIT_OK
 
 
 def _run(args: argparse.Namespace, registry: Registry, err: Console) -> int:

@@ -81,6 +81,9 @@ class TranslatorEntry(Strict):
     """A translator an architecture prefers, with any parameters changed from the catalogue's."""
 
     kind: str
+    prefer: bool = Field(
+        default=True,
+        description="use this translator wherever it fits; false: only change its parameters")
 
     def translator_params(self) -> TranslatorParams:
         return cast(TranslatorParams, self)

@@ -7,6 +7,8 @@ from testbed.units import format_duration
 
 
 def number(value: float, unit: str) -> str:
+    if (value < 0 and unit in ("ms", "s")) or (value < 0 and unit.startswith("GBP")):
+        return "-" + number(-value, unit)
     if unit == "fraction":
         return f"{value:.2%}"
     if unit in ("ms", "s"):

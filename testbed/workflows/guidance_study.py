@@ -1,0 +1,200 @@
+"""`testbed guidance`: what a drafter's guidance changes across a region's SMEs.
+
+Every shop of the region is run as it is (the baseline), with each rule alone, and with all
+rules, on the same seeds (paired). In each variant the shop takes the architecture on offer
+that ranks best on cost, payback, data loss and lock-in with equal weights (as `testbed
+compare` ranks), and the study reports, metric by metric, the change against the baseline
+with a 95 % interval across shops, by size of shop, and the shops the guidance made worse.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from testbed import __version__
+from testbed.assemble import assemble
+from testbed.experiments.replications import run_replication
+from testbed.experiments.tasks import Executor, Payload, Result, TaskCache, run_tasks, scenario_of
+from testbed.guidance import Guidance, VendorShareRule, apply
+from testbed.metrics.definitions import METRICS
+from testbed.metrics.lockin import vendor_shares
+from testbed.metrics.stats import paired_difference_interval
+from testbed.region import Region, generate
+from testbed.registry import Registry
+from testbed.report.study import Change, StudyResults, VariantResult, Worse
+from testbed.sim.randomness import stream
+
+BASELINE = "baseline"
+ALL_RULES = "all rules"
+CHOICE_CRITERIA = ("cost", "payback_months", "loss_fraction", "lock_in_score")
+
+
+def shop_task(payload: Payload) -> Result:
+    """One replication of one architecture of one shop variant (runs on any worker)."""
+    scenario, registry = scenario_of(payload)
+    index, replication = payload["architecture"], payload["replication"]
+    outcome = run_replication(scenario, registry, index, replication, scenario.name)
+    shares = vendor_shares(assemble(scenario, index, registry, scenario.name).wiring)
+    total = sum(shares.values())
+    return {"metrics": outcome.metrics,
+            "max_vendor_share": max(shares.values()) / total if total else 0.0}
+
+
+def adopted(region: Region, guidance: Guidance, shop: int) -> list[bool]:
+    return [stream(region.seed, "adoption", shop, rule.name).random() < rule.adoption
+            for rule in guidance.rules]
+
+
+def variants_of(guidance: Guidance) -> list[str]:
+    return [BASELINE, *(rule.name for rule in guidance.rules), ALL_RULES]
+
+
+def _rules_for(variant: str, guidance: Guidance, follows: list[bool]) -> list[Any]:
+    if variant == BASELINE:
+        return []
+    chosen = guidance.rules if variant == ALL_RULES else [
+        r for r in guidance.rules if r.name == variant]
+    return [r for r in chosen if follows[guidance.rules.index(r)]]
+
+
+def _choose(per_arch: dict[int, list[dict[str, Any]]], max_share: float | None) -> int | None:
+    """The architecture this shop would take: allowed by the vendor-share rule, then best on
+    the equal-weight ranking of the compare report's criteria."""
+    allowed = {a: runs for a, runs in per_arch.items()
+               if max_share is None or all(r["max_vendor_share"] <= max_share for r in runs)}
+    if not allowed:
+        return None
+
+    def mean(runs: list[dict[str, Any]], metric: str) -> float:
+        if metric == "cost":
+            values = [(r["metrics"].get("capex_gbp") or 0.0)
+                      + 24 * (r["metrics"].get("opex_gbp_per_month") or 0.0) for r in runs]
+        else:
+            values = [math.inf if r["metrics"].get(metric) is None else r["metrics"][metric]
+                      for r in runs]
+        return sum(values) / len(values)
+
+    figures = {a: {c: mean(runs, c) for c in CHOICE_CRITERIA} for a, runs in allowed.items()}
+    scores = {a: 0.0 for a in allowed}
+    for criterion in CHOICE_CRITERIA:
+        finite = [f[criterion] for f in figures.values() if math.isfinite(f[criterion])]
+        low, high = (min(finite), max(finite)) if finite else (0.0, 0.0)
+        for a, f in figures.items():
+            value = f[criterion]
+            scores[a] += 1.0 if not math.isfinite(value) else (
+                (value - low) / (high - low) if high > low else 0.0)
+    return min(scores, key=lambda a: (scores[a], a))
+
+
+def _change(pairs: Sequence[tuple[float, float]], metric: str) -> Change:
+    unit = METRICS[metric].unit
+    if len(pairs) < 1:
+        return Change(mean_change=None, ci95=None, n=0, unit=unit,
+                      better=METRICS[metric].better)
+    guided = [g for g, _ in pairs]
+    base = [b for _, b in pairs]
+    if len(pairs) == 1:
+        return Change(mean_change=guided[0] - base[0], ci95=None, n=1, unit=unit,
+                      better=METRICS[metric].better)
+    interval = paired_difference_interval(guided, base)
+    ci = (interval.lo, interval.hi) if interval.lo is not None and interval.hi is not None \
+        else None
+    return Change(mean_change=interval.mean, ci95=ci, n=interval.n, unit=unit,
+                  better=METRICS[metric].better)
+
+
+def study(region: Region, guidance: Guidance, registry: Registry, executor: Executor,
+          cache: TaskCache | None = None, command: str = "",
+          on_done: Callable[[int, int], None] | None = None) -> StudyResults:
+    shops = generate(region, registry)
+    variants = variants_of(guidance)
+    disabled = sorted(registry.disabled)
+    documents: dict[tuple[int, str], dict[str, Any]] = {}
+    limits: dict[tuple[int, str], float | None] = {}
+    for i, shop in enumerate(shops):
+        follows = adopted(region, guidance, i)
+        for variant in variants:
+            document = {k: v for k, v in shop.items() if k != "size"}
+            rules = _rules_for(variant, guidance, follows)
+            for rule in rules:
+                document = apply(rule, document, registry)
+            document.pop("offer_filters", None)
+            documents[(i, variant)] = document
+            shares = [r.max_share for r in rules if isinstance(r, VendorShareRule)]
+            limits[(i, variant)] = min(shares) if shares else None
+    keys = [(i, v, a, r) for (i, v), doc in documents.items()
+            for a in range(len(doc["architectures"])) for r in range(region.replications)]
+    payloads = [{"scenario": documents[(i, v)], "architecture": a, "replication": r,
+                 "disabled": disabled} for i, v, a, r in keys]
+    results = run_tasks(shop_task, payloads, executor, cache, on_done)
+
+    runs: dict[tuple[int, str], dict[int, list[dict[str, Any]]]] = {}
+    for (i, v, a, _), result in zip(keys, results, strict=True):
+        runs.setdefault((i, v), {}).setdefault(a, []).append(result)
+    choice = {key: _choose(per_arch, limits[key]) for key, per_arch in runs.items()}
+    names = {key: [a["name"] for a in documents[key]["architectures"]] for key in documents}
+
+    def figures(key: tuple[int, str]) -> list[dict[str, Any]] | None:
+        chosen = choice[key]
+        return None if chosen is None else [r["metrics"] for r in runs[key][chosen]]
+
+    metrics = [m for m in METRICS if any(m in r["metrics"] for r in results)]
+    report: dict[str, VariantResult] = {}
+    for variant in variants[1:]:
+        per_shop: dict[str, list[tuple[int, float, float]]] = {m: [] for m in metrics}
+        worse: list[Worse] = []
+        for i in range(len(shops)):
+            guided, base = figures((i, variant)), figures((i, BASELINE))
+            if guided is None or base is None:
+                continue
+            for metric in metrics:
+                g = [r.get(metric) for r in guided]
+                b = [r.get(metric) for r in base]
+                if any(x is None or not math.isfinite(x) for x in g + b):
+                    continue
+                gm, bm = sum(g) / len(g), sum(b) / len(b)  # type: ignore[arg-type]
+                per_shop[metric].append((i, gm, bm))
+                direction = 1 if METRICS[metric].better == "lower" else -1
+                if len(g) > 1 and (gm - bm) * direction > 0:
+                    diff = paired_difference_interval(g, b)  # type: ignore[arg-type]
+                    low = diff.lo if diff.lo is not None else 0.0
+                    high = diff.hi if diff.hi is not None else 0.0
+                    if (direction > 0 and low > 0) or (direction < 0 and high < 0):
+                        worse.append(Worse(shop=shops[i]["name"], size=shops[i]["size"],
+                                           metric=metric, change=gm - bm))
+        by_size: dict[str, dict[str, Change]] = {}
+        for size in sorted({s["size"] for s in shops}):
+            by_size[size] = {m: _change([(g, b) for i, g, b in per_shop[m]
+                                         if shops[i]["size"] == size], m) for m in metrics}
+        adoption = [adopted(region, guidance, i) for i in range(len(shops))]
+        rule_index = [r.name for r in guidance.rules]
+        adopters = sum(1 for f in adoption if (any(f) if variant == ALL_RULES
+                                               else f[rule_index.index(variant)]))
+        report[variant] = VariantResult(
+            changes={m: _change([(g, b) for _, g, b in per_shop[m]], m) for m in metrics},
+            by_size=by_size, worse=worse, adopted_by=adopters,
+            choices={shops[i]["name"]: (names[(i, variant)][choice[(i, variant)]]  # type: ignore[index]
+                                        if choice[(i, variant)] is not None else None)
+                     for i in range(len(shops))})
+    baseline_choices = {shops[i]["name"]: (names[(i, BASELINE)][choice[(i, BASELINE)]]  # type: ignore[index]
+                                           if choice[(i, BASELINE)] is not None else None)
+                        for i in range(len(shops))}
+    sizes = {s["name"]: s["size"] for s in shops}
+    baseline_level: dict[str, float] = {}
+    for metric in metrics:
+        means = []
+        for i in range(len(shops)):
+            base = figures((i, BASELINE))
+            values = [r.get(metric) for r in base] if base else []
+            if values and all(v is not None and math.isfinite(v) for v in values):
+                means.append(sum(values) / len(values))  # type: ignore[arg-type]
+        if means:
+            baseline_level[metric] = sum(means) / len(means)
+    return StudyResults(
+        tool_version=__version__, region=region.name, guidance=guidance.name,
+        seed=region.seed, shops=len(shops), replications=region.replications,
+        horizon_s=region.horizon, plugins=registry.versions(), command=command,
+        rules=[r.model_dump() for r in guidance.rules], sizes=sizes,
+        baseline_choices=baseline_choices, baseline_means=baseline_level, variants=report)
