@@ -27,7 +27,14 @@ from testbed.guidance import load_guidance
 from testbed.loader import validate_document
 from testbed.region import load_region
 from testbed.registry import OWN_DISTRIBUTION, PluginError, Registry, load_registry
-from testbed.report import compare_markdown, compare_page, study_page, table, verify_page
+from testbed.report import (
+    compare_markdown,
+    compare_page,
+    study_page,
+    sweep_page,
+    table,
+    verify_page,
+)
 from testbed.report.assumptions import assumptions
 from testbed.report.catalogue import render_catalogue
 from testbed.report.results import to_json, write_atomically
@@ -37,6 +44,7 @@ from testbed.runner import run_scenario
 from testbed.scenario import Scenario, json_schema, load_scenario, scenario_model
 from testbed.workflows.compare import compare
 from testbed.workflows.guidance_study import study
+from testbed.workflows.sweep import parse_param, sweep, to_csv
 from testbed.workflows.verify import verify
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
@@ -121,6 +129,14 @@ def _parser() -> argparse.ArgumentParser:
     guidance.add_argument("--out", type=Path, required=True,
                           help="directory for report.html, report.md and results.json")
     _execution(guidance)
+
+    sweeping = sub.add_parser("sweep", help="run a scenario over a grid of parameter values")
+    sweeping.add_argument("scenario", type=Path)
+    sweeping.add_argument("--param", action="append", required=True, metavar="PATH=V1,V2",
+                          help="a parameter path and its values (repeatable: a grid)")
+    sweeping.add_argument("--out", type=Path, required=True,
+                          help="directory for sweep.csv, sweep.json and sweep.html")
+    _execution(sweeping)
     return parser
 
 
@@ -173,6 +189,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _verify(args, registry, argv)
         if args.command == "guidance":
             return _guidance(args, registry, err, argv)
+        if args.command == "sweep":
+            return _sweep(args, registry, err, argv)
     except InputError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -331,6 +349,26 @@ def _guidance(args: argparse.Namespace, registry: Registry, err: Console,
         for finding in study_page.findings(results):
             print(f"- {finding}")
         print(f"report: {args.out / 'report.html'} (and report.md, results.json)")
+    return EXIT_OK
+
+
+def _sweep(args: argparse.Namespace, registry: Registry, err: Console,
+           argv: Sequence[str] | None) -> int:
+    scenario = load_scenario(args.scenario, registry)
+    parameters = dict(parse_param(text) for text in args.param)
+    executor = _executor(args)
+    with _progress(err, args.quiet) as progress:
+        bar = progress.add_task(f"sweeping {scenario.name}", total=None)
+        results = sweep(scenario, registry, parameters, executor,
+                        TaskCache(args.out / ".cache"), _command(argv),
+                        lambda done, total: progress.update(bar, completed=done, total=total))
+    write_atomically(args.out / "sweep.json",
+                     json.dumps(results.model_dump(mode="json"), indent=2, sort_keys=True)
+                     + "\n")
+    write_atomically(args.out / "sweep.csv", to_csv(results))
+    write_atomically(args.out / "sweep.html", sweep_page.render(results))
+    if not args.quiet:
+        print(f"{len(results.rows)} rows: {args.out / 'sweep.csv'} (and sweep.json, sweep.html)")
     return EXIT_OK
 
 
