@@ -49,6 +49,7 @@ class EffortClaim(ClaimBase):
     max_hours_per_machine: float = Field(gt=0)
     machine: str = Field(description="the machine kind the effort is measured on")
     machines: int = Field(default=10, ge=1, le=200)
+    architecture: str = "edge-gateway-hub"
 
 
 class LatencyClaim(ClaimBase):
@@ -70,6 +71,7 @@ class ResilienceClaim(ClaimBase):
     recovers_within: Duration | None = Field(default=None, gt=0)
     machine: str
     machines: int = Field(default=10, ge=1, le=500)
+    architecture: str = "edge-gateway-hub"
 
 
 class OpennessClaim(ClaimBase):
@@ -127,9 +129,8 @@ def check_claims(document: ClaimsDocument, registry: Registry) -> list[Problem]:
                     else f"claims[{i}].machine"
                 problems.append(Problem(where, f"no machine kind {machine!r}; installed: "
                                                f"{', '.join(sorted(registry.machines))}"))
-        architectures = (claim.architectures if isinstance(claim, CompatibilityClaim) else
-                         [claim.architecture] if isinstance(claim, LatencyClaim | OpennessClaim)
-                         else [])
+        architectures = (claim.architectures if isinstance(claim, CompatibilityClaim)
+                         else [claim.architecture])
         for architecture in architectures:
             if architecture not in registry.architectures:
                 problems.append(Problem(f"claims[{i}]", (

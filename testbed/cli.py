@@ -308,7 +308,7 @@ def _verify(args: argparse.Namespace, registry: Registry, argv: Sequence[str] | 
     document = load_claims(args.claims, registry)
     unknown = set(args.claim) - {c.id for c in document.claims}
     if unknown:
-        raise InputError(None, [Problem("--claim", f"no claim has the id {i!r}; ids: "
+        raise InputError(args.claims, [Problem("--claim", f"no claim has the id {i!r}; ids: "
                                                    f"{', '.join(c.id for c in document.claims)}")
                                 for i in sorted(unknown)])
 
@@ -317,7 +317,7 @@ def _verify(args: argparse.Namespace, registry: Registry, argv: Sequence[str] | 
             print(f"{case.verdict:<15} {case.case}: {case.detail}", flush=True)
 
     report = verify(document, registry, args.claims, _command(argv), set(args.claim) or None,
-                    show)
+                    str(args.out), show)
     write_atomically(args.out / "verdicts.json",
                      json.dumps(report.model_dump(mode="json"), indent=2, sort_keys=True) + "\n")
     write_atomically(args.out / "junit.xml", junit(report))

@@ -136,7 +136,8 @@ class WiringContext:
 
         :raises WiringError: when no chain exists, naming the protocol and what was on offer.
         """
-        for offer in self.translators.values():
+        for offer in sorted(self.translators.values(),
+                            key=lambda o: (o.params.capex_gbp, o.kind)):
             if offer.preferred and offer.params.role in roles \
                     and protocol in offer.params.inputs:
                 if offer.params.output in targets:
