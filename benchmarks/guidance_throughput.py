@@ -30,9 +30,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shops", type=int, default=8)
     parser.add_argument("--region", type=Path,
-                        default=ROOT / "scenarios" / "east-midlands-region.yaml")
+                        default=ROOT / "scenarios" / "regions" / "east-midlands.yaml")
     parser.add_argument("--guidance", type=Path,
-                        default=ROOT / "scenarios" / "sme-connectivity-guidance.yaml")
+                        default=ROOT / "scenarios" / "guidance" / "sme-connectivity.yaml")
     args = parser.parse_args()
     registry = load_registry()
     region = load_region(args.region, registry).model_copy(update={"shops": args.shops})

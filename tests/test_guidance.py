@@ -132,6 +132,6 @@ def test_the_command_writes_the_drafters_report(tmp_path: Path) -> None:
 
 
 def test_the_bundled_region_and_guidance_are_valid(registry: Registry) -> None:
-    region = load_region(BUNDLED / "east-midlands-region.yaml", registry)
+    region = load_region(BUNDLED / "regions" / "east-midlands.yaml", registry)
     assert len(generate(region, registry)) == region.shops
-    load_guidance(BUNDLED / "sme-connectivity-guidance.yaml", registry)
+    load_guidance(BUNDLED / "guidance" / "sme-connectivity.yaml", registry)
