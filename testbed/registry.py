@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata
 import os
+import signal
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -20,6 +23,8 @@ ENTRY_POINT_GROUP = "testbed"
 OWN_DISTRIBUTION = "interop-testbed"
 # Like tox's TOX_DISABLED_EXTERNAL_PLUGINS: a comma-separated list of plugin names not to load.
 DISABLE_ENV = "TESTBED_DISABLED_PLUGINS"
+# A registration hook only hands over items; one that takes longer is stuck.
+HOOK_TIMEOUT_S = float(os.environ.get("TESTBED_HOOK_TIMEOUT", "10"))
 
 _HOOKS: dict[str, tuple[str, type[Item]]] = {
     "testbed_register_machine_kinds": ("machines", MachineKind),
@@ -153,13 +158,36 @@ def _collect(pm: pluggy.PluginManager, registry: Registry) -> None:
             caller = pm.subset_hook_caller(hook_name, remove_plugins=others)
             register = _registrar(name, table, item_type)
             try:
-                caller(register=register)
+                with _deadline(HOOK_TIMEOUT_S, f"plugin {name!r} did not return from "
+                               f"{hook_name} within {HOOK_TIMEOUT_S:g} s"):
+                    caller(register=register)
             except PluginError:
                 raise
             except Exception as exc:
                 raise PluginError(
                     f"plugin {name!r} raised in {hook_name}: {type(exc).__name__}: {exc}"
                 ) from exc
+
+
+@contextlib.contextmanager
+def _deadline(seconds: float, message: str) -> Iterator[None]:
+    """Raise PluginError if the block runs longer than ``seconds`` (main thread, Unix), so a
+    plugin that hangs in a hook is named instead of hanging the testbed."""
+    if threading.current_thread() is not threading.main_thread() or \
+            not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expire(_signum: int, _frame: object) -> None:
+        raise PluginError(message)
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _registrar(plugin: str, table: dict[str, Any], item_type: type[Item]) -> Callable[[Any], None]:

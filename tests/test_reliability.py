@@ -1,0 +1,66 @@
+"""Nothing is lost: real processes killed mid-run, and a plugin that never returns."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import TEST_SCENARIOS
+
+import testbed.registry
+from testbed import TranslatorKind, hookimpl
+from testbed.registry import PluginError, load_registry
+from testbed.report.results import Results
+
+SMALL = TEST_SCENARIOS / "small-shop.yaml"
+
+
+def _start(out: Path, seed: int) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "testbed.cli", "run", str(SMALL), "--out",
+                             str(out), "--quiet", "--jobs", "2", "--seed", str(seed)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+
+
+def test_a_run_killed_at_random_moments_leaves_the_previous_results_whole(
+        tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    first = _start(out, 42)
+    assert first.wait(timeout=300) == 0
+    previous = (out / "results.json").read_bytes()
+    chance = random.Random(7)
+    for _ in range(3):
+        run = _start(out, 43)
+        time.sleep(chance.uniform(0.3, 4.0))
+        os.killpg(run.pid, signal.SIGKILL)  # the run and its worker processes, no clean-up
+        run.wait(timeout=60)
+        text = (out / "results.json").read_bytes()
+        # either the old results, untouched, or (if the run had finished) complete new ones
+        results = Results.model_validate_json(text)
+        assert text == previous or results.seed == 43
+    # and the interrupted command, run again, completes
+    again = _start(out, 43)
+    assert again.wait(timeout=300) == 0
+    assert Results.model_validate_json((out / "results.json").read_bytes()).seed == 43
+
+
+class _Hangs:
+    @hookimpl
+    def testbed_register_translators(self, register: Callable[[TranslatorKind], None]) -> None:
+        time.sleep(3600)
+
+
+def test_a_plugin_that_never_returns_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(testbed.registry, "HOOK_TIMEOUT_S", 0.5)
+    started = time.monotonic()
+    with pytest.raises(PluginError, match="plugin 'stuck' did not return from "
+                                          "testbed_register_translators within 0.5 s"):
+        load_registry(extra_plugins=[("stuck", _Hangs())])
+    assert time.monotonic() - started < 5
