@@ -283,7 +283,8 @@ def _compare(args: argparse.Namespace, registry: Registry, err: Console,
         bar = progress.add_task(f"simulating {scenario.name}", total=len(tasks_of(scenario)))
         results = compare(scenario, registry, args.scenario, jobs, command,
                           on_done=lambda _: progress.advance(bar),
-                          stage=lambda text: progress.update(bar, description=text))
+                          stage=lambda text: progress.update(bar, description=text),
+                          cache=TaskCache(args.out / ".cache"))
     found = assumptions(scenario, registry)
     target = scenario.economics.payback_target_months
     description = scenario.description.strip() or scenario.name
@@ -379,7 +380,8 @@ def _run(args: argparse.Namespace, registry: Registry, err: Console) -> int:
     with _progress(err, args.quiet) as progress:
         bar = progress.add_task(f"simulating {scenario.name}", total=len(tasks))
         results = run_scenario(scenario, registry, args.scenario, jobs,
-                               on_done=lambda _: progress.advance(bar))
+                               on_done=lambda _: progress.advance(bar),
+                               cache=TaskCache(args.out / ".cache"))
     out = args.out / "results.json"
     write_atomically(out, to_json(results))
     if not args.quiet:

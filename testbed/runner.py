@@ -7,13 +7,15 @@ from collections.abc import Callable
 
 from testbed.assemble import assemble
 from testbed.experiments.replications import Outcome, run_all
+from testbed.experiments.tasks import TaskCache
 from testbed.registry import Registry
 from testbed.report.results import Results, build_results
 from testbed.scenario import Scenario
 
 
 def run_scenario(scenario: Scenario, registry: Registry, path: str | os.PathLike[str],
-                 jobs: int = 1, on_done: Callable[[Outcome], None] | None = None) -> Results:
+                 jobs: int = 1, on_done: Callable[[Outcome], None] | None = None,
+                 cache: TaskCache | None = None) -> Results:
     """Every candidate architecture over every replication, as the results contract.
 
     :raises InputError: an architecture cannot be built for this shop.
@@ -22,5 +24,5 @@ def run_scenario(scenario: Scenario, registry: Registry, path: str | os.PathLike
     file = os.fspath(path)
     assemblies = [assemble(scenario, i, registry, file)
                   for i in range(len(scenario.architectures))]
-    outcomes = run_all(scenario, registry, file, jobs, on_done)
+    outcomes = run_all(scenario, registry, file, jobs, on_done, cache)
     return build_results(scenario, assemblies, outcomes, registry.versions())

@@ -46,10 +46,17 @@ def test_a_run_killed_at_random_moments_leaves_the_previous_results_whole(
         # either the old results, untouched, or (if the run had finished) complete new ones
         results = Results.model_validate_json(text)
         assert text == previous or results.seed == 43
-    # and the interrupted command, run again, completes
+        if results.seed == 43:
+            break
+    # The interrupted command, run again, resumes from the replications that had finished
+    # and gives exactly what an uninterrupted run gives.
+    assert list((out / ".cache").glob("*.json"))
     again = _start(out, 43)
     assert again.wait(timeout=300) == 0
-    assert Results.model_validate_json((out / "results.json").read_bytes()).seed == 43
+    clean = _start(tmp_path / "clean", 43)
+    assert clean.wait(timeout=300) == 0
+    assert (out / "results.json").read_bytes() == (tmp_path / "clean" / "results.json"
+                                                  ).read_bytes()
 
 
 class _Hangs:

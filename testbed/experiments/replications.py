@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from testbed.assemble import Assembly, assemble
 from testbed.experiments.executor import map_tasks
+from testbed.experiments.tasks import TaskCache, task_key
 from testbed.metrics.connectivity import delivery_metrics, production_lost_parts
 from testbed.metrics.effort import Person, commission, interfaces, plan, skills_to_absorb
 from testbed.metrics.latency import latency_metrics
@@ -40,6 +42,18 @@ class Outcome:
     effort_by_task: dict[str, float] = field(default_factory=dict)
     # every delivery's latency, pooled over consumers, for the distribution across replications
     latency: QuantileSketch = field(default_factory=QuantileSketch)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able, for the on-disk cache that lets an interrupted run resume."""
+        data = {name: getattr(self, name) for name in (
+            "architecture", "replication", "metrics", "per_consumer", "per_machine",
+            "loss_reasons", "notes", "effort_by_task")}
+        data["latency"] = self.latency.to_dict()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Outcome:
+        return cls(**{**data, "latency": QuantileSketch.from_dict(data["latency"])})
 
 
 def replication_seed(seed: int, replication: int) -> int:
@@ -145,6 +159,35 @@ def tasks_of(scenario: Scenario) -> list[Task]:
 
 
 def run_all(scenario: Scenario, registry: Registry, path: str, jobs: int = 1,
-            on_done: Callable[[Outcome], None] | None = None) -> list[Outcome]:
-    """Run every (architecture, replication) task; outcomes come back in task order."""
-    return map_tasks(scenario, registry, path, _replicate, tasks_of(scenario), jobs, on_done)
+            on_done: Callable[[Outcome], None] | None = None,
+            cache: TaskCache | None = None) -> list[Outcome]:
+    """Run every (architecture, replication) task; outcomes come back in task order.
+
+    With a cache, replications already finished (by an earlier, interrupted run of the same
+    scenario and seed) are read back instead of run again, and new ones are kept as they end.
+    """
+    tasks = tasks_of(scenario)
+    if cache is None:
+        return map_tasks(scenario, registry, path, _replicate, tasks, jobs, on_done)
+    document = scenario.model_dump(mode="json", by_alias=True)
+    keys = [task_key({"replication-of": document, "architecture": a, "replication": r,
+                      "disabled": sorted(registry.disabled)}) for a, r in tasks]
+    outcomes: dict[int, Outcome] = {}
+    for index, key in enumerate(keys):
+        cached = cache.get(key)
+        if cached is not None:
+            outcomes[index] = Outcome.from_dict(cached)
+            if on_done:
+                on_done(outcomes[index])
+    missing = [i for i in range(len(tasks)) if i not in outcomes]
+    position = iter(missing)
+
+    def keep(outcome: Outcome) -> None:
+        index = next(position)
+        outcomes[index] = outcome
+        cache.put(keys[index], outcome.to_dict())
+        if on_done:
+            on_done(outcome)
+
+    map_tasks(scenario, registry, path, _replicate, [tasks[i] for i in missing], jobs, keep)
+    return [outcomes[i] for i in range(len(tasks))]

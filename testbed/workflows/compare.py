@@ -16,6 +16,7 @@ from testbed.errors import InputError, Problem
 from testbed.experiments.executor import map_tasks
 from testbed.experiments.outages import outage_cost
 from testbed.experiments.replications import Outcome
+from testbed.experiments.tasks import TaskCache
 from testbed.loader import validate_document
 from testbed.overrides import set_parameter
 from testbed.registry import Registry
@@ -70,7 +71,7 @@ def variant(scenario: Scenario, registry: Registry, parameter: str, value: Any,
 
 def compare(scenario: Scenario, registry: Registry, path: str | os.PathLike[str], jobs: int,
             command: str, on_done: Callable[[Outcome], None] | None = None,
-            stage: Progress | None = None) -> Results:
+            stage: Progress | None = None, cache: TaskCache | None = None) -> Results:
     file = os.fspath(path)
     settings = scenario.compare
     # Every what-if variant is checked before anything runs: a typo fails in seconds.
@@ -80,7 +81,7 @@ def compare(scenario: Scenario, registry: Registry, path: str | os.PathLike[str]
         for i, w in enumerate(settings.what_if) for j, value in enumerate(w.values)]
     say = stage or (lambda _: None)
     say("running the candidate architectures")
-    results = run_scenario(scenario, registry, file, jobs, on_done)
+    results = run_scenario(scenario, registry, file, jobs, on_done, cache)
     lengths = sorted({*settings.outage_lengths, settings.afternoon})
     say("trying broadband outages")
     outages = outage_points(scenario, registry, file, lengths, jobs)
@@ -91,7 +92,7 @@ def compare(scenario: Scenario, registry: Registry, path: str | os.PathLike[str]
     what_ifs = []
     for i, value, changed in variants:
         say(f"what if {settings.what_if[i].parameter} = {value}")
-        varied = run_scenario(changed, registry, file, jobs)
+        varied = run_scenario(changed, registry, file, jobs, cache=cache)
         afternoon = outage_points(changed, registry, file, [settings.afternoon], jobs)
         varied_ranking, _ = rank(varied.architectures,
                                  _afternoon(afternoon, settings.afternoon), settings.priorities)
