@@ -14,7 +14,7 @@ from testbed.guidance import BufferRule, MachineInterfaceRule, apply, load_guida
 from testbed.region import generate, load_region
 from testbed.registry import Registry
 from testbed.report.study import StudyResults
-from testbed.workflows.guidance_study import ALL_RULES, adopted, study
+from testbed.workflows.guidance_study import ALL_RULES, _rules_for, adopted, study
 
 REGION = TEST_SCENARIOS / "tiny-region.yaml"
 GUIDANCE = TEST_SCENARIOS / "tiny-guidance.yaml"
@@ -69,18 +69,23 @@ def test_no_shop_takes_an_architecture_where_one_vendor_carries_most_data(
     assert "Vendor cloud" not in local.variants[ALL_RULES].choices.values()
 
 
-def test_a_rule_is_followed_by_the_shops_that_adopt_it(registry: Registry) -> None:
+def test_a_rule_is_followed_by_the_shops_that_adopt_it(registry: Registry,
+                                                        local: StudyResults) -> None:
     region = load_region(REGION, registry)
     guidance = load_guidance(GUIDANCE, registry)
     shops = generate(region, registry)
     rule = guidance.rules[0]
-    assert isinstance(rule, MachineInterfaceRule)
+    assert isinstance(rule, MachineInterfaceRule) and rule.adoption == 0.5
     follows = [adopted(region, guidance, i)[0] for i in range(len(shops))]
-    assert follows == [adopted(region, guidance, i)[0] for i in range(len(shops))]
-    for shop in shops:
-        changed = apply(rule, {k: v for k, v in shop.items() if k != "size"}, registry)
-        kinds = {m["kind"] for m in changed["shop"]["machines"]}
-        assert "plc-modbus-tcp" not in kinds
+    # with adoption 0.5 this region has shops on both sides, so the check below means something
+    assert 0 < sum(follows) < len(shops)
+    assert local.variants[rule.name].adopted_by == sum(follows)
+    for shop, adopts in zip(shops, follows, strict=True):
+        document = {k: v for k, v in shop.items() if k != "size"}
+        rules = _rules_for(rule.name, guidance, adopted(region, guidance, shops.index(shop)))
+        assert (rules == [rule]) == adopts
+        changed = apply(rule, document, registry)
+        assert "plc-modbus-tcp" not in {m["kind"] for m in changed["shop"]["machines"]}
 
 
 def test_a_buffer_rule_holds_its_hours_of_data(registry: Registry) -> None:

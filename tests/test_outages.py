@@ -3,35 +3,20 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Generator
 from pathlib import Path
-from typing import Any
 
 import yaml
 from conftest import TEST_SCENARIOS, model
 
 from testbed.metrics.stats import confidence_interval
 from testbed.registry import Registry
-from testbed.sim.model import FactoryModel
 
 OUTAGE = TEST_SCENARIOS / "outage.yaml"
 
 
-def _script_outage(factory: FactoryModel, start: float, length: float) -> None:
-    link = factory.links["wan"]
-
-    def outage() -> Generator[Any, Any, None]:
-        yield factory.env.timeout(start)
-        link.set_up(False)
-        yield factory.env.timeout(length)
-        link.set_up(True)
-
-    factory.env.process(outage())
-
-
 def test_an_outage_loses_data_when_nothing_buffers_it(registry: Registry) -> None:
     factory = model(registry, OUTAGE, architecture=0)
-    _script_outage(factory, start=1000.0, length=300.0)
+    factory.schedule_outage([factory.links["wan"]], start=1000.0, length=300.0)
     record = factory.run(3600.0)
     (cloud,) = record.consumers
     # one sample a second for five minutes: 300 lost, give or take the sample at the edge
@@ -43,7 +28,7 @@ def test_an_outage_loses_data_when_nothing_buffers_it(registry: Registry) -> Non
 
 def test_a_buffer_turns_the_same_outage_into_delay(registry: Registry) -> None:
     factory = model(registry, OUTAGE, architecture=1)
-    _script_outage(factory, start=1000.0, length=300.0)
+    factory.schedule_outage([factory.links["wan"]], start=1000.0, length=300.0)
     record = factory.run(3600.0)
     (cloud,) = record.consumers
     assert sum(cloud.lost) == 0

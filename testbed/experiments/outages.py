@@ -8,9 +8,7 @@ data that is, and parts not made.
 
 from __future__ import annotations
 
-from collections.abc import Generator
 from dataclasses import dataclass
-from typing import Any
 
 from testbed.assemble import Assembly
 from testbed.metrics.connectivity import production_lost_parts
@@ -33,15 +31,7 @@ def _run(assembly: Assembly, seed: int, internet: str, outage: float,
          horizon: float) -> RunRecord:
     model = FactoryModel(assembly.machines, assembly.network, assembly.wiring, seed)
     if outage > 0:
-        link = model.links[internet]
-
-        def script() -> Generator[Any, Any, None]:
-            yield model.env.timeout(LEAD_S)
-            link.set_up(False)
-            yield model.env.timeout(outage)
-            link.set_up(True)
-
-        model.env.process(script())
+        model.schedule_outage([model.links[internet]], LEAD_S, outage)
     return model.run(horizon)
 
 

@@ -127,8 +127,10 @@ def project_figures(scenario: Scenario, assembly: Assembly, record: RunRecord,
 
 
 def run_replication(scenario: Scenario, registry: Registry, architecture: int,
-                    replication: int, file: str | None = None) -> Outcome:
-    assembly = assemble(scenario, architecture, registry, file)
+                    replication: int, file: str | None = None,
+                    assembly: Assembly | None = None) -> Outcome:
+    """One replication of one architecture; pass ``assembly`` when the caller has wired it."""
+    assembly = assembly or assemble(scenario, architecture, registry, file)
     seed = replication_seed(scenario.seed, replication)
     model = FactoryModel(assembly.machines, assembly.network, assembly.wiring, seed)
     record = model.run(scenario.horizon)

@@ -82,6 +82,11 @@ class ArchitectureResult(_Model):
                     "machines where data starts")
     notes: list[str]
 
+    def mean(self, metric: str) -> float | None:
+        """The metric's mean over the replications; None when it was not measured."""
+        summary = self.metrics.get(metric)
+        return None if summary is None else summary.mean
+
 
 class OutagePoint(_Model):
     """What one broadband outage of a given length cost, against the same run without it."""

@@ -34,11 +34,6 @@ GLANCE_COLUMNS = ("rank", "up front", "per month", "pays back in", "weeks to put
                   "parts lost in it", "leaving the vendor")
 
 
-def _mean(arch: ArchitectureResult, metric: str) -> float | None:
-    summary = arch.metrics.get(metric)
-    return None if summary is None else summary.mean
-
-
 def _metric_cell(arch: ArchitectureResult, metric: str) -> Cell:
     summary = arch.metrics.get(metric)
     if summary is None or summary.mean is None:
@@ -53,8 +48,8 @@ def lock_in_words(score: float | None) -> str:
 
 
 def _payback_text(arch: ArchitectureResult, target: float) -> Cell:
-    payback = _mean(arch, "payback_months")
-    meets = _mean(arch, "meets_payback_target")
+    payback = arch.mean("payback_months")
+    meets = arch.mean("meets_payback_target")
     if payback is None:
         return Cell("never, in these runs" if meets is not None else "-", "payback_months")
     share = f" ({meets:.0%} of runs within {target:g} months)" if meets is not None else ""
@@ -77,7 +72,7 @@ def glance(results: Results, target: float) -> list[GlanceRow]:
     for name in order:
         arch = results.architectures[name]
         outage = afternoon_of(results, name)
-        score = _mean(arch, "lock_in_score")
+        score = arch.mean("lock_in_score")
         rows.append(GlanceRow(name, [
             Cell(str(ranks.get(name, "-"))),
             _metric_cell(arch, "capex_gbp"),
@@ -113,8 +108,8 @@ def sentences(results: Results, target: float) -> list[str]:
         order = [r.architecture for r in section.ranking]
         said.append(f"For your priorities ({weights}), the best fit is {order[0]}"
                     + (f", then {_names(order[1:3])}." if len(order) > 1 else "."))
-    meets = [(n, _mean(a, "meets_payback_target"), _mean(a, "payback_months"))
-             for n, a in archs.items() if _mean(a, "meets_payback_target") is not None]
+    meets = [(n, a.mean("meets_payback_target"), a.mean("payback_months"))
+             for n, a in archs.items() if a.mean("meets_payback_target") is not None]
     if meets:
         good = [f"{n} (in {m:.0%} of runs)" for n, m, _ in meets if m and m >= 0.5]
         bad = [f"{n} ({m or 0:.0%})" for n, m, _ in meets if not m or m < 0.5]
@@ -124,8 +119,8 @@ def sentences(results: Results, target: float) -> list[str]:
         if bad:
             said.append(f"Paying back within {target:g} months in fewer than half the runs: "
                         f"{_names(bad)}.")
-    costed = [(n, _mean(a, "capex_gbp"), _mean(a, "opex_gbp_per_month"))
-              for n, a in archs.items() if _mean(a, "capex_gbp") is not None]
+    costed = [(n, a.mean("capex_gbp"), a.mean("opex_gbp_per_month"))
+              for n, a in archs.items() if a.mean("capex_gbp") is not None]
     if costed:
         cheapest = min(costed, key=lambda c: c[1] or 0)
         dearest = max(costed, key=lambda c: c[2] or 0)
@@ -137,8 +132,8 @@ def sentences(results: Results, target: float) -> list[str]:
             said.append(f"Cheapest up front: {cheapest[0]} ({up_front}, "
                         f"{number(cheapest[2] or 0, 'GBP')} a month). Dearest each month: "
                         f"{dearest[0]} ({number(dearest[2] or 0, 'GBP')}).")
-    weeks = [(n, _mean(a, "effort_calendar_weeks"), _mean(a, "effort_staff_hours"))
-             for n, a in archs.items() if _mean(a, "effort_calendar_weeks") is not None]
+    weeks = [(n, a.mean("effort_calendar_weeks"), a.mean("effort_staff_hours"))
+             for n, a in archs.items() if a.mean("effort_calendar_weeks") is not None]
     if weeks:
         quick = min(weeks, key=lambda w: w[1] or 0)
         slow = max(weeks, key=lambda w: w[1] or 0)
@@ -159,13 +154,13 @@ def sentences(results: Results, target: float) -> list[str]:
             parts.append(f"{name} {lost}")
         said.append(f"If the broadband drops for an afternoon ({hours}): " + "; ".join(parts)
                     + ".")
-    scored = [(n, _mean(a, "lock_in_score")) for n, a in archs.items()
-              if _mean(a, "lock_in_score") is not None]
+    scored = [(n, a.mean("lock_in_score")) for n, a in archs.items()
+              if a.mean("lock_in_score") is not None]
     if scored:
         hardest = max(scored, key=lambda s: s[1] or 0)
         easiest = min(scored, key=lambda s: s[1] or 0)
         arch = archs[hardest[0]]
-        proprietary = _mean(arch, "proprietary_path_share") or 0.0
+        proprietary = arch.mean("proprietary_path_share") or 0.0
         said.append(f"Hardest to leave: {hardest[0]} (lock-in {hardest[1]:.0f}/100; "
                     f"{proprietary:.0%} of data paths through proprietary formats). "
                     f"Easiest: {easiest[0]} ({easiest[1]:.0f}/100).")

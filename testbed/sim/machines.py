@@ -34,12 +34,11 @@ class Origin:
 
 class Machine(Stateful):
     def __init__(self, env: Environment, ledger: Ledger, index: int, name: str,
-                 cycle: Sampler, state_changes: Sampler | None, sample_interval: float) -> None:
+                 cycle: Sampler, sample_interval: float) -> None:
         super().__init__(env, name)
         self.ledger = ledger
         self.index = index
         self.cycle = cycle
-        self.state_changes = state_changes
         self.sample_interval = sample_interval
         self.origins: list[Origin] = []
         self.running = True
@@ -140,8 +139,6 @@ class ProductionGate:
         self.tolerance = tolerance
         self.blocked = False
         self.opened = env.event()
-        self.blocked_since = 0.0
-        self.blocked_total = 0.0
         self._reachable = True
         self._epoch = 0
         for element in watched:
@@ -156,7 +153,6 @@ class ProductionGate:
         if reachable:
             if self.blocked:
                 self.blocked = False
-                self.blocked_total += self.env.now - self.blocked_since
                 self.opened.succeed()
                 self.opened = self.env.event()
         else:
@@ -166,5 +162,4 @@ class ProductionGate:
         def expire(_event: Event) -> None:
             if epoch == self._epoch and not self._reachable:
                 self.blocked = True
-                self.blocked_since = self.env.now
         return expire

@@ -43,10 +43,8 @@ class ConsumerRecord:
     delivered: list[int]
     late: list[int]
     lost: list[int]
-    latency_sum: list[float]
     max_gap: list[float]
     latency: QuantileSketch
-    alarm_latency: QuantileSketch
     counts_delivered: list[int]
     alarm_count: list[int]
     alarm_sum: list[float]
@@ -144,8 +142,7 @@ class FactoryModel:
         for i, cid in enumerate(consumer_ids):
             params = wiring.components[cid].params
             assert isinstance(params, SoftwareParams)
-            consumer = Consumer(env, ledger, i, cid, n, params.batch_interval, params.deadline,
-                                masks[i])
+            consumer = Consumer(env, ledger, cid, n, params.batch_interval, params.deadline)
             consumer.down = [[i] for _ in range(n)]
             self.consumers[cid] = consumer
             self._faults(consumer, params.availability, "software", cid)
@@ -192,7 +189,7 @@ class FactoryModel:
     def _machine(self, i: int, inst: MachineInstance) -> Machine:
         p = inst.params
         rng = stream(self.seed, "machine", inst.id, "cycle")
-        machine = Machine(self.env, self.ledger, i, inst.id, sampler(p.cycle_time, rng), None,
+        machine = Machine(self.env, self.ledger, i, inst.id, sampler(p.cycle_time, rng),
                           p.sample_interval)
         self._faults(machine, p.breakdowns, "breakdown", inst.id)
         return machine
@@ -288,6 +285,19 @@ class FactoryModel:
 
     # --- running ------------------------------------------------------------------------
 
+    def schedule_outage(self, links: Sequence[Link], start: float, length: float) -> None:
+        """Force ``links`` down from ``start`` for ``length`` seconds: the scripted outages of
+        the what-ifs, the verification of resilience claims and the tests."""
+        def outage() -> Process:
+            yield self.env.timeout(start)
+            for link in links:
+                link.set_up(False)
+            yield self.env.timeout(length)
+            for link in links:
+                link.set_up(True)
+
+        self.env.process(outage())
+
     def in_flight(self) -> int:
         generated = sum(sum(row) for row in self._generated())
         delivered = sum(sum(c.delivered) for c in self.consumers.values())
@@ -329,8 +339,7 @@ class FactoryModel:
             consumer.close_gaps(horizon)
             records.append(ConsumerRecord(
                 cid, cid, generated[c], list(consumer.delivered), list(consumer.late), lost,
-                list(consumer.latency_sum), list(consumer.max_gap), consumer.latency,
-                consumer.alarm_latency, list(consumer.counts_delivered),
+                list(consumer.max_gap), consumer.latency, list(consumer.counts_delivered),
                 list(consumer.alarm_count), list(consumer.alarm_sum)))
         end = self.env.now
         record = RunRecord(

@@ -252,20 +252,16 @@ class Server(Stateful):
 class Consumer(Stateful):
     """A vendor software stub: it ingests messages, in batches if it batches, and measures."""
 
-    def __init__(self, env: Environment, ledger: Ledger, index: int, name: str, machines: int,
-                 batch_interval: float, deadline: float, mask: int) -> None:
+    def __init__(self, env: Environment, ledger: Ledger, name: str, machines: int,
+                 batch_interval: float, deadline: float) -> None:
         super().__init__(env, name)
         self.ledger = ledger
-        self.index = index
         self.batch_interval = batch_interval
         self.deadline = deadline
-        self.mask = mask
         self.pending: list[Message] = []
         self.latency = QuantileSketch()
-        self.alarm_latency = QuantileSketch()
         self.delivered = [0] * machines
         self.late = [0] * machines
-        self.latency_sum = [0.0] * machines
         self.last = [0.0] * machines
         self.max_gap = [0.0] * machines
         self.counts_delivered = [0] * machines
@@ -295,7 +291,6 @@ class Consumer(Stateful):
         self.latency.add(latency)
         m = msg[1]
         self.delivered[m] += 1
-        self.latency_sum[m] += latency
         if latency > self.deadline:
             self.late[m] += 1
         gap = now - self.last[m]
@@ -306,7 +301,6 @@ class Consumer(Stateful):
         if kind == COUNT:
             self.counts_delivered[m] += 1
         elif kind == ALARM:
-            self.alarm_latency.add(latency)
             self.alarm_count[m] += 1
             self.alarm_sum[m] += latency
 

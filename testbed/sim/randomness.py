@@ -65,10 +65,6 @@ def lognormal_parameters(mean: float, cv: float) -> tuple[float, float]:
     return math.log(mean) - sigma2 / 2.0, math.sqrt(sigma2)
 
 
-def mean_of(spec: DistributionSpec) -> float:
-    return spec.mean
-
-
 def fault_samplers(faults: Faults, rng: random.Random) -> tuple[Sampler, Sampler]:
     """Up-time and down-time samplers of an alternating renewal process."""
     up_rate = 1.0 / faults.mtbf

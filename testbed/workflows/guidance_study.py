@@ -35,8 +35,9 @@ def shop_task(payload: Payload) -> Result:
     """One replication of one architecture of one shop variant (runs on any worker)."""
     scenario, registry = scenario_of(payload)
     index, replication = payload["architecture"], payload["replication"]
-    outcome = run_replication(scenario, registry, index, replication, scenario.name)
-    shares = vendor_shares(assemble(scenario, index, registry, scenario.name).wiring)
+    assembly = assemble(scenario, index, registry, scenario.name)
+    outcome = run_replication(scenario, registry, index, replication, scenario.name, assembly)
+    shares = vendor_shares(assembly.wiring)
     total = sum(shares.values())
     return {"metrics": outcome.metrics,
             "max_vendor_share": max(shares.values()) / total if total else 0.0}

@@ -23,16 +23,11 @@ CRITERIA = {
 }
 
 
-def _mean(arch: ArchitectureResult, metric: str) -> float | None:
-    summary = arch.metrics.get(metric)
-    return None if summary is None else summary.mean
-
-
 def criteria_values(arch: ArchitectureResult,
                     afternoon: OutagePoint | None) -> dict[str, float | None]:
-    capex, opex = _mean(arch, "capex_gbp"), _mean(arch, "opex_gbp_per_month")
-    payback = _mean(arch, "payback_months")
-    meets = _mean(arch, "meets_payback_target")
+    capex, opex = arch.mean("capex_gbp"), arch.mean("opex_gbp_per_month")
+    payback = arch.mean("payback_months")
+    meets = arch.mean("meets_payback_target")
     if capex is not None and payback is None and meets is not None:
         payback = math.inf  # costed, but no replication paid back
     return {
@@ -40,7 +35,7 @@ def criteria_values(arch: ArchitectureResult,
         "payback": payback,
         "resilience_data": afternoon.data_lost_minutes if afternoon else None,
         "resilience_parts": afternoon.production_lost_parts if afternoon else None,
-        "independence": _mean(arch, "lock_in_score"),
+        "independence": arch.mean("lock_in_score"),
     }
 
 

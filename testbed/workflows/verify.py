@@ -11,7 +11,7 @@ those runs' interval.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -215,16 +215,7 @@ def _resilience(registry: Registry, document: ClaimsDocument, claim: ResilienceC
         if not links:
             raise Skip("NOT APPLICABLE", "output-crosses-no-link",
                        f"in {case.architecture} the product's output crosses no network link")
-
-        def script() -> Generator[Any, Any, None]:
-            yield model.env.timeout(OUTAGE_LEAD_S)
-            for link in links:
-                link.set_up(False)
-            yield model.env.timeout(claim.no_loss_up_to)
-            for link in links:
-                link.set_up(True)
-
-        model.env.process(script())
+        model.schedule_outage(links, OUTAGE_LEAD_S, claim.no_loss_up_to)
         model.run(horizon)
         end = OUTAGE_LEAD_S + claim.no_loss_up_to
         recovery = max([0.0, *(route.drained_at - end for route in routes)])
