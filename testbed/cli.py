@@ -24,6 +24,7 @@ from testbed.experiments.executor import default_jobs
 from testbed.experiments.replications import tasks_of
 from testbed.experiments.tasks import DaskExecutor, Executor, LocalExecutor, TaskCache
 from testbed.guidance import load_guidance
+from testbed.live.command import live_command
 from testbed.loader import validate_document
 from testbed.region import load_region
 from testbed.registry import OWN_DISTRIBUTION, PluginError, Registry, load_registry
@@ -42,6 +43,7 @@ from testbed.report.summary import sentences
 from testbed.report.verdicts import CaseVerdict, junit
 from testbed.runner import run_scenario
 from testbed.scenario import Scenario, json_schema, load_scenario, scenario_model
+from testbed.units import parse_duration
 from testbed.workflows.compare import compare
 from testbed.workflows.guidance_study import study
 from testbed.workflows.sweep import parse_param, sweep, to_csv
@@ -64,6 +66,33 @@ def _positive(text: str) -> int:
         value = 0
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return value
+
+
+def _speed(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value <= 100_000:
+        raise argparse.ArgumentTypeError(f"{text!r}: the speed must be a number above 0 and "
+                                         f"at most 100000 (simulated seconds per real second)")
+    return value
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a TCP port (0 to 65535)")
+    return int(text)
+
+
+def _duration(text: str) -> float:
+    try:
+        value = parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: the duration must be above zero")
     return value
 
 
@@ -137,6 +166,29 @@ def _parser() -> argparse.ArgumentParser:
     sweeping.add_argument("--out", type=Path, required=True,
                           help="directory for sweep.csv, sweep.json and sweep.html")
     _execution(sweeping)
+    live = sub.add_parser(
+        "live", help="run one architecture against the wall clock behind real OPC UA and "
+                     "Modbus TCP endpoints that real software can use")
+    live.add_argument("scenario", type=Path)
+    live.add_argument("--architecture", required=True, metavar="NAME",
+                      help="the candidate architecture to run (its name in the scenario)")
+    live.add_argument("--speed", type=_speed, default=1.0,
+                      help="simulated seconds per real second (default 1)")
+    live.add_argument("--host", default="127.0.0.1",
+                      help="address to listen on (default loopback only)")
+    live.add_argument("--opcua-port", type=_port, default=4840)
+    live.add_argument("--modbus-port", type=_port, default=5020)
+    live.add_argument("--duration", type=_duration, default=None,
+                      help="simulated time to run, e.g. 8h (default: until Ctrl-C)")
+    live.add_argument("--security", action="store_true",
+                      help="Basic256Sha256 sign and encrypt only, users from --users only")
+    live.add_argument("--users", type=Path, default=None,
+                      help="YAML file of user name: password, mode 600 (with --security)")
+    live.add_argument("--out", type=Path, default=Path("live-results"),
+                      help="directory for results.json, simulated.json, live.json and pki/")
+    live.add_argument("--quiet", action="store_true", help="no status line")
+    live.add_argument("--debug-protocols", action="store_true",
+                      help="show asyncua's and pymodbus's own log messages")
     return parser
 
 
@@ -191,6 +243,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _guidance(args, registry, err, argv)
         if args.command == "sweep":
             return _sweep(args, registry, err, argv)
+        if args.command == "live":
+            return live_command(args, registry, err)
     except InputError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_BAD_INPUT

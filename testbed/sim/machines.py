@@ -48,8 +48,12 @@ class Machine(Stateful):
         self.gates: list[ProductionGate] = []
         self._repaired = env.event()
 
+    def message(self, kind: int) -> Message:
+        """A new message of ``kind`` from this machine, stamped now."""
+        return (self.env.now, self.index, kind)
+
     def emit(self, kind: int) -> None:
-        msg = (self.env.now, self.index, kind)
+        msg = self.message(kind)
         for origin in self.origins:
             if origin.mask >> kind & 1:
                 origin.counts[kind] += 1
@@ -105,28 +109,30 @@ class Machine(Stateful):
             self.emit(SAMPLE)
 
     def polling(self, origin: Origin, phase: float) -> Process:
-        env = self.env
         interval = origin.poll_interval
         assert interval is not None
+        yield self.env.timeout(phase)
+        while self.poll(origin):
+            yield self.env.timeout(interval)
+
+    def poll(self, origin: Origin) -> bool:
+        """One read by the origin's reader: it collects the latched events and one sample if
+        the path is up; a sample it cannot read is lost. False once nothing is left to read."""
         route = origin.route
-        wants_samples = origin.mask >> SAMPLE & 1
-        yield env.timeout(phase)
-        while True:
-            if route.reachable():
-                if origin.latch:
-                    latched, origin.latch = origin.latch, []
-                    for msg in latched:
-                        route.send(msg)
-                if wants_samples and self.running:
-                    origin.counts[SAMPLE] += 1
-                    route.send((env.now, self.index, SAMPLE))
-            elif wants_samples and self.running:
+        wants_samples = origin.mask >> SAMPLE & 1 and self.running
+        if route.reachable():
+            if origin.latch:
+                latched, origin.latch = origin.latch, []
+                for msg in latched:
+                    route.send(msg)
+            if wants_samples:
                 origin.counts[SAMPLE] += 1
-                reason = "outage" if route.target.up else "receiver down"
-                self.ledger.lose(route, (env.now, self.index, SAMPLE), reason)
-            if not self.running and not origin.latch:
-                return
-            yield env.timeout(interval)
+                route.send(self.message(SAMPLE))
+        elif wants_samples:
+            origin.counts[SAMPLE] += 1
+            reason = "outage" if route.target.up else "receiver down"
+            self.ledger.lose(route, self.message(SAMPLE), reason)
+        return self.running or bool(origin.latch)
 
 
 class ProductionGate:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import itertools
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from simpy import Environment
@@ -122,7 +122,12 @@ class FactoryModel:
     """One architecture in one shop for one replication."""
 
     def __init__(self, machines: Sequence[MachineInstance], network: ShopNetwork,
-                 wiring: Wiring, seed: int) -> None:
+                 wiring: Wiring, seed: int, *,
+                 machine_class: Callable[..., Machine] = Machine,
+                 consumer_class: Callable[..., Consumer] = Consumer) -> None:
+        # Live mode passes subclasses that also publish what they make and receive.
+        self.machine_class = machine_class
+        self.consumer_class = consumer_class
         self.env = env = Environment()
         self.seed = seed
         self.instances = list(machines)
@@ -142,7 +147,8 @@ class FactoryModel:
         for i, cid in enumerate(consumer_ids):
             params = wiring.components[cid].params
             assert isinstance(params, SoftwareParams)
-            consumer = Consumer(env, ledger, cid, n, params.batch_interval, params.deadline)
+            consumer = consumer_class(env, ledger, cid, n, params.batch_interval,
+                                      params.deadline)
             consumer.down = [[i] for _ in range(n)]
             self.consumers[cid] = consumer
             self._faults(consumer, params.availability, "software", cid)
@@ -189,8 +195,8 @@ class FactoryModel:
     def _machine(self, i: int, inst: MachineInstance) -> Machine:
         p = inst.params
         rng = stream(self.seed, "machine", inst.id, "cycle")
-        machine = Machine(self.env, self.ledger, i, inst.id, sampler(p.cycle_time, rng),
-                          p.sample_interval)
+        machine = self.machine_class(self.env, self.ledger, i, inst.id,
+                                     sampler(p.cycle_time, rng), p.sample_interval)
         self._faults(machine, p.breakdowns, "breakdown", inst.id)
         return machine
 
@@ -324,18 +330,27 @@ class FactoryModel:
             env.run(until=min(deadline, env.now + _DRAIN_STEP_S))
         return self._record(horizon)
 
-    def _record(self, horizon: float) -> RunRecord:
+    def snapshot(self) -> RunRecord:
+        """The run so far, without a drain: what is still in flight is left out of the
+        figures (neither generated nor lost), as a live run that stops now must."""
+        return self._record(self.env.now, settle=False)
+
+    def _record(self, horizon: float, settle: bool = True) -> RunRecord:
         generated = self._generated()
         in_flight = self.in_flight()
         records = []
         for c, (cid, consumer) in enumerate(self.consumers.items()):
-            # Whatever is still in flight after the drain never arrived: it is lost.
             lost = list(self.ledger.lost[c])
             for m in range(len(self.instances)):
                 missing = generated[c][m] - consumer.delivered[m] - lost[m]
-                if missing > 0:
+                if missing <= 0:
+                    continue
+                if settle:
+                    # Whatever is still in flight after the drain never arrived: it is lost.
                     lost[m] += missing
                     self.ledger.reasons["undelivered at end"] += missing
+                else:
+                    generated[c][m] -= missing
             consumer.close_gaps(horizon)
             records.append(ConsumerRecord(
                 cid, cid, generated[c], list(consumer.delivered), list(consumer.late), lost,

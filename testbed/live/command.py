@@ -1,0 +1,113 @@
+"""``testbed live``: run a scenario's architecture against the wall clock until the duration
+ends or Ctrl-C, showing a status line, then write the results."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import errno
+import logging
+import signal
+import sys
+from typing import TextIO
+
+from rich.console import Console
+from rich.table import Table
+
+from testbed.errors import InputError, Problem
+from testbed.live.outputs import comparison, write
+from testbed.live.security import is_loopback, load_users
+from testbed.live.session import LiveOptions, LiveRun, LiveStatus
+from testbed.registry import Registry
+from testbed.scenario import load_scenario
+from testbed.units import format_duration
+
+
+def _status_line(status: LiveStatus, speed: float) -> str:
+    return (f"live {format_duration(status.wall_s):>8}  simulated "
+            f"{format_duration(status.simulated_s):>8} (x{speed:g})  "
+            f"sessions {status.sessions}  {status.updates_per_s:,.0f} updates/s  "
+            f"lag {status.lag_s:.2f} s")
+
+
+def _options(args: argparse.Namespace) -> LiveOptions:
+    users = None
+    if args.security:
+        if args.users is None:
+            raise InputError(None, [Problem("--users", "with --security, give a users file "
+                                                       "(name: password, mode 600)")])
+        users = load_users(args.users)
+    elif args.users is not None:
+        raise InputError(None, [Problem("--users", "users are only checked with --security")])
+    return LiveOptions(architecture=args.architecture, speed=args.speed, host=args.host,
+                       opcua_port=args.opcua_port, modbus_port=args.modbus_port,
+                       duration=args.duration, users=users, pki=args.out / "pki")
+
+
+def live_command(args: argparse.Namespace, registry: Registry, err: Console) -> int:
+    scenario = load_scenario(args.scenario, registry)
+    options = _options(args)
+    if not args.debug_protocols:
+        # asyncua and pymodbus log every reconnect and revised parameter; the status line
+        # says what a user needs.
+        for name in ("asyncua", "pymodbus"):
+            logging.getLogger(name).setLevel(logging.ERROR)
+    if not is_loopback(options.host):
+        err.print(f"[bold red]WARNING: live endpoints listen on {options.host}, reachable "
+                  f"from other machines"
+                  + ("" if options.users else ", and anyone can connect without a password")
+                  + "[/]")
+    run = LiveRun(scenario, registry, str(args.scenario), options)
+    return asyncio.run(_serve(run, args, err))
+
+
+async def _serve(run: LiveRun, args: argparse.Namespace, err: Console) -> int:
+    try:
+        await run.start()
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise InputError(None, [Problem(
+                "--opcua-port/--modbus-port",
+                f"a port is in use on {args.host} ({exc.strerror}); choose free ports")]) from None
+        raise
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    out: TextIO = sys.stderr
+    err.print(f"OPC UA: {run.url}" + (" (Basic256Sha256, sign and encrypt; users only)"
+                                      if run.secured else " (no security)"))
+    if run.modbus is not None:
+        err.print(f"Modbus TCP: {args.host}:{args.modbus_port}, units 1-{len(run.modbus_ids)}: "
+                  + ", ".join(run.modbus_ids))
+    err.print("Ctrl-C stops the run and writes the results.")
+
+    def show(status: LiveStatus) -> None:
+        if not args.quiet:
+            end = "\r" if out.isatty() else "\n"
+            out.write(_status_line(status, args.speed) + end)
+            out.flush()
+
+    try:
+        await run.run(stop, show)
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(ValueError):
+                loop.remove_signal_handler(sig)
+        report = await run.finish()
+    files = write(report, args.out)
+    if not args.quiet:
+        out.write("\n")
+        table = Table(title=f"{run.assembly.name}: live against simulated, same run")
+        for column in ("metric", "live", "simulated"):
+            table.add_column(column, justify="left" if column == "metric" else "right")
+        for row in comparison(report):
+            table.add_row(f"{row['metric']}", _fmt(row["live"]), _fmt(row["simulated"]))
+        Console().print(table)
+    print("results: " + ", ".join(str(f) for f in files))
+    return 0
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.4g}"

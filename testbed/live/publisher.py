@@ -1,0 +1,167 @@
+"""From the simulation to the address space: deliveries, statuses and breakdown events.
+
+The simulation runs in short synchronous slices and asyncua's writes are coroutines, so what a
+slice produces is queued here and written between slices, in order.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from asyncua import Server, ua
+from asyncua.server.event_generator import EventGenerator
+from simpy import Environment
+
+from testbed.live.address_space import FactoryNodes
+from testbed.live.clock import SimClock
+from testbed.live.tags import TAG_OF_KIND, value_of
+from testbed.sim.ledger import Ledger
+from testbed.sim.network import ALARM, KIND_NAMES, Consumer, Message, Route
+from testbed.sim.network import Server as Translator
+
+GOOD = ua.StatusCode(ua.StatusCodes.Good)
+# Data is held in a store-and-forward buffer and will come: the last value is still usable.
+HELD = ua.StatusCode(ua.StatusCodes.UncertainLastUsableValue)
+# Nothing holds the data: it is being lost while the path is down.
+CUT = ua.StatusCode(ua.StatusCodes.BadNoCommunication)
+_RANK = {ua.StatusCodes.Good: 0, ua.StatusCodes.UncertainLastUsableValue: 1,
+         ua.StatusCodes.BadNoCommunication: 2}
+
+
+@dataclass
+class DataPath:
+    """One machine's data on its way to one piece of software: the hops it crosses."""
+
+    machine: int
+    software: str
+    mask: int  # the message kinds the software takes
+    routes: Sequence[Route]
+    translators: Sequence[Translator]
+
+    def status(self) -> ua.StatusCode:
+        for route in self.routes:
+            if not route.reachable():
+                # Messages wait in a buffer at or before the break, or they are lost.
+                upto = self.routes[:self.routes.index(route) + 1]
+                return HELD if any(r.capacity for r in upto) else CUT
+        return GOOD
+
+
+class LiveConsumer(Consumer):
+    """A software stub's simulated inbox: what reaches it is also published for its real
+    OPC UA client."""
+
+    def __init__(self, env: Environment, ledger: Ledger, name: str, machines: int,
+                 batch_interval: float, deadline: float, *,
+                 publish: Callable[[str, Message], None]) -> None:
+        super().__init__(env, ledger, name, machines, batch_interval, deadline)
+        self.publish = publish
+
+    def receive(self, msg: Message) -> None:
+        if self.up:
+            self.publish(self.name, msg)
+        super().receive(msg)
+
+
+class Publisher:
+    def __init__(self, server: Server, clock: SimClock) -> None:
+        self.server = server
+        self.clock = clock
+        self.env = Environment()  # the factory's, once attached
+        self.nodes: FactoryNodes | None = None
+        self.paths: list[DataPath] = []
+        self.writes: list[tuple[ua.NodeId, ua.Variant, ua.StatusCode, datetime]] = []
+        self.events: list[tuple[int, float, int]] = []
+        self.deliveries = 0  # writes to software inboxes: the messages a live run carried
+        self._newest: dict[tuple[int, int], float] = {}
+        self._value: dict[tuple[int, int], ua.Variant] = {}
+        self._status: dict[tuple[int, int], ua.StatusCode] = {}
+        self._generators: dict[int, EventGenerator] = {}
+
+    def attach(self, nodes: FactoryNodes, paths: list[DataPath], env: Environment) -> None:
+        self.nodes = nodes
+        self.paths = paths
+        self.env = env
+        self.refresh_status()
+
+    def consumer_class(self) -> Callable[..., Consumer]:
+        return functools.partial(LiveConsumer, publish=self.delivered)
+
+    def delivered(self, software: str, msg: Message) -> None:
+        nodes = self.nodes
+        if nodes is None:
+            return
+        created, m, kind = msg[0], msg[1], msg[2]
+        tag = TAG_OF_KIND[kind]
+        variant = ua.Variant(value_of(msg), tag.variant)
+        stamp = self.clock.timestamp(created)
+        inbox = nodes.inboxes[software].get((m, kind))
+        if inbox is not None:
+            self.writes.append((inbox.nodeid, variant, GOOD, stamp))
+            self.deliveries += 1
+        # The machine's own view shows the newest value any software has received.
+        key = (m, kind)
+        if created > self._newest.get(key, -1.0):
+            self._newest[key] = created
+            self._value[key] = variant
+            status = self._status.get(key, GOOD)
+            self.writes.append((nodes.machines[m].tags[kind].nodeid, variant, status, stamp))
+            if kind == ALARM:
+                self.events.append((m, created, int(value_of(msg))))
+
+    def refresh_status(self, _up: bool = True) -> None:
+        """Called whenever a link, translator or piece of software goes down or comes back."""
+        nodes = self.nodes
+        if nodes is None:
+            return
+        best: dict[tuple[int, int], ua.StatusCode] = {}
+        for path in self.paths:
+            status = path.status()
+            for kind in range(len(KIND_NAMES)):
+                if path.mask >> kind & 1:
+                    key = (path.machine, kind)
+                    if key not in best or _RANK[status.value] < _RANK[best[key].value]:
+                        best[key] = status
+        stamp = self.clock.timestamp(self.env.now)
+        for key, status in best.items():
+            if self._status.get(key, GOOD).value == status.value:
+                continue
+            self._status[key] = status
+            value = self._value.get(key)
+            if value is None and status.value == ua.StatusCodes.Good:
+                continue  # still waiting for the first value
+            m, kind = key
+            if value is None:
+                value = ua.Variant()  # no value yet: a Bad status carries none anyway
+            self.writes.append((nodes.machines[m].tags[kind].nodeid, value, status, stamp))
+
+    def status_of(self, machine: int, kind: int) -> ua.StatusCode:
+        return self._status.get((machine, kind), GOOD)
+
+    async def flush(self, machine_names: Sequence[str]) -> None:
+        nodes = self.nodes
+        if nodes is None:
+            return
+        writes, self.writes = self.writes, []
+        now = datetime.now(UTC)
+        for ident, value, status, stamp in writes:
+            await self.server.write_attribute_value(ident, ua.DataValue(
+                value, status, SourceTimestamp=stamp, ServerTimestamp=now))
+        events, self.events = self.events, []
+        for m, created, count in events:
+            generator = self._generators.get(m)
+            if generator is None:
+                generator = await self.server.get_event_generator(
+                    nodes.breakdown_event_type, nodes.machines[m].node)
+                self._generators[m] = generator
+            generator.event.Severity = 700
+            generator.event.Machine = machine_names[m]
+            generator.event.BreakdownCount = ua.Variant(count, ua.VariantType.UInt32)
+            await generator.trigger(time_attr=self.clock.timestamp(created),
+                                    message=f"{machine_names[m]} broke down")
+        await self.server.write_attribute_value(
+            nodes.simulated_time.nodeid,
+            ua.DataValue(ua.Variant(self.clock.timestamp(self.env.now), ua.VariantType.DateTime)))

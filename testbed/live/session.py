@@ -1,0 +1,389 @@
+"""One live run: a scenario's architecture against the wall clock, behind real endpoints.
+
+The factory is the simulation's own :class:`FactoryModel`, built from the same scenario and
+seed as replication 0 of ``testbed run``; live mode swaps in machines whose messages carry
+values, consumers that publish what reaches them, and real parts where the design has them:
+an OPC UA server, a Modbus TCP server for the Modbus machines, a real Modbus gateway, and the
+software stubs as OPC UA clients. At the end the same run gives two sets of figures: what the
+simulated consumers measured and what the real clients measured.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import functools
+import itertools
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from asyncua import Server, ua
+from asyncua.common.methods import uamethod
+
+from testbed.assemble import Assembly, assemble
+from testbed.errors import InputError, Problem
+from testbed.experiments.replications import (
+    Outcome,
+    figures_of,
+    project_figures,
+    replication_seed,
+)
+from testbed.live.address_space import FactoryNodes, build
+from testbed.live.clock import Pace, SimClock, drive
+from testbed.live.modbus import ModbusGateway, ModbusMachines, ModbusUnit, Poll
+from testbed.live.publisher import DataPath, Publisher
+from testbed.live.security import (
+    SERVER_URI,
+    STUB_URI,
+    UserList,
+    key_pair,
+)
+from testbed.live.stubs import Credentials, SoftwareStub
+from testbed.live.tags import LiveMachine
+from testbed.metrics.stats import QuantileSketch
+from testbed.params import SoftwareParams
+from testbed.registry import Registry
+from testbed.report.results import Results, build_results
+from testbed.scenario import Scenario
+from testbed.sim.machines import Process
+from testbed.sim.model import ConsumerRecord, FactoryModel, RunRecord
+from testbed.sim.network import Stateful
+from testbed.sim.randomness import stream
+
+STUB_USER = "testbed-stubs"
+
+
+@dataclass
+class LiveOptions:
+    architecture: str
+    speed: float = 1.0
+    host: str = "127.0.0.1"
+    opcua_port: int = 4840
+    modbus_port: int = 5020
+    duration: float | None = None  # simulated seconds; None: until stopped
+    users: dict[str, str] | None = None  # security on when given
+    pki: Path = Path("pki")
+
+
+@dataclass
+class LiveStatus:
+    wall_s: float
+    simulated_s: float
+    sessions: int
+    updates_per_s: float
+    lag_s: float  # real seconds the simulation is behind the clock
+
+
+@dataclass
+class LiveReport:
+    live: Results
+    simulated: Results
+    wall_s: float
+    simulated_s: float
+    deliveries: int
+    worst_lag_s: float
+    events: int
+    modbus_reads: int
+    notes: list[str] = field(default_factory=list)
+
+
+def architecture_index(scenario: Scenario, name: str, file: str) -> int:
+    names = [a.name for a in scenario.architectures]
+    if name in names:
+        return names.index(name)
+    allowed = ", ".join(repr(n) for n in names)
+    raise InputError(file, [Problem("architectures", f"no architecture named {name!r}; "
+                                                     f"allowed: {allowed}")])
+
+
+class LiveRun:
+    def __init__(self, scenario: Scenario, registry: Registry, file: str,
+                 options: LiveOptions) -> None:
+        self.scenario = scenario
+        self.registry = registry
+        self.options = options
+        index = architecture_index(scenario, options.architecture, file)
+        self.assembly: Assembly = assemble(scenario, index, registry, file)
+        self.seed = replication_seed(scenario.seed, 0)
+        self.clock = SimClock(options.speed)
+        self.pace = Pace()
+        self.server = Server(user_manager=self._users())
+        self.publisher = Publisher(self.server, self.clock)
+        instances = self.assembly.machines
+        self.modbus_ids = [m.id for m in instances if m.params.protocol.startswith("modbus")]
+        polled = {m.id for m in instances
+                  if m.id in self.modbus_ids and m.params.interface == "poll"}
+        self.model = FactoryModel(
+            instances, self.assembly.network, self.assembly.wiring, self.seed,
+            machine_class=functools.partial(LiveMachine, seed=self.seed, external=polled),
+            consumer_class=self.publisher.consumer_class())
+        self.machines: list[LiveMachine] = [m for m in self.model.machines
+                                            if isinstance(m, LiveMachine)]
+        self.nodes: FactoryNodes | None = None
+        self.stubs: list[SoftwareStub] = []
+        self.modbus: ModbusMachines | None = None
+        self.gateway: ModbusGateway | None = None
+        self._started_wall = 0.0
+        self._rate = (0.0, 0, 0.0)  # (when, deliveries, per second)
+
+    # --- setting up ---------------------------------------------------------------------
+
+    def _users(self) -> UserList | None:
+        users = self.options.users
+        if users is None:
+            return None
+        self._stub_password = secrets.token_urlsafe(24)
+        return UserList({**users, STUB_USER: self._stub_password})
+
+    @property
+    def url(self) -> str:
+        return f"opc.tcp://{self.options.host}:{self.options.opcua_port}/testbed/"
+
+    @property
+    def secured(self) -> bool:
+        return self.options.users is not None
+
+    async def start(self) -> None:
+        server = self.server
+        await server.init()
+        server.set_endpoint(self.url)
+        server.set_server_name("interop-testbed live factory")
+        await server.set_application_uri(SERVER_URI)
+        credentials = None
+        if self.secured:
+            pki = self.options.pki
+            own = key_pair(pki, "server", SERVER_URI, server=True)
+            stub = key_pair(pki, "stubs", STUB_URI, server=False)
+            await server.load_certificate(str(own.certificate))
+            await server.load_private_key(str(own.private_key))
+            server.set_security_policy([ua.SecurityPolicyType.Basic256Sha256_SignAndEncrypt])
+            server.set_identity_tokens([ua.UserNameIdentityToken])
+            credentials = Credentials(STUB_USER, self._stub_password, str(stub.certificate),
+                                      str(stub.private_key), str(own.certificate))
+        else:
+            server.set_security_policy([ua.SecurityPolicyType.NoSecurity])
+            server.set_identity_tokens([ua.AnonymousIdentityToken, ua.UserNameIdentityToken])
+
+        model = self.model
+        instances = self.assembly.machines
+        consumers = list(model.consumers)
+        paths = []
+        for path in self.assembly.wiring.paths:
+            m = next(i for i, inst in enumerate(instances) if inst.id == path.machine)
+            hops = path.hops
+            routes = [model.origins[(m, hops[0])].route,
+                      *(model.routes[pair] for pair in itertools.pairwise(hops))]
+            mask = model.ledger.masks[consumers.index(hops[-1])]
+            paths.append(DataPath(m, hops[-1], mask, routes,
+                                  [model.servers[h] for h in hops[:-1]]))
+        inboxes = {c: sorted({(p.machine, kind) for p in paths if p.software == c
+                              for kind in range(4) if p.mask >> kind & 1})
+                   for c in consumers}
+        self.nodes = await build(server, self.scenario.name, self.assembly.name,
+                                 self.options.speed,
+                                 [(m.id, m.kind, m.params.protocol) for m in instances], inboxes)
+        await self._methods(self.nodes)
+        self.publisher.attach(self.nodes, paths, model.env)
+        watched: list[Stateful] = [*model.links.values(), *model.servers.values(),
+                                   *model.consumers.values()]
+        for element in watched:
+            element.watchers.append(self.publisher.refresh_status)
+        await server.start()
+        await self._start_modbus()
+        wiring = self.assembly.wiring
+        for cid in consumers:
+            params = wiring.components[cid].params
+            assert isinstance(params, SoftwareParams)
+            client = SoftwareStub(cid, len(instances), params.batch_interval, params.deadline,
+                                  self.nodes.inboxes[cid], self.clock)
+            await client.connect(self.url, credentials)
+            self.stubs.append(client)
+
+    async def _start_modbus(self) -> None:
+        if not self.modbus_ids:
+            return
+        model, instances = self.model, self.assembly.machines
+        units = {ident: n for n, ident in enumerate(self.modbus_ids, start=1)}
+        by_id = {m.name: m for m in self.machines}
+        self.modbus = ModbusMachines(
+            [ModbusUnit(units[i], by_id[i],
+                        model.links.get(instances[by_id[i].index].link or ""))
+             for i in self.modbus_ids],
+            self.options.host, self.options.modbus_port)
+        await self.modbus.start()
+        polls = []
+        for (m, reader), origin in model.origins.items():
+            machine = model.machines[m]
+            if isinstance(machine, LiveMachine) and machine.external_polls:
+                assert origin.poll_interval is not None
+                phase = stream(self.seed, "poll", reader, machine.name).uniform(
+                    0, origin.poll_interval)
+                polls.append(Poll(units[machine.name], machine, origin, model.servers[reader],
+                                  phase))
+        if polls:
+            self.gateway = ModbusGateway(model.env, self.clock, self.options.host,
+                                         self.options.modbus_port, polls)
+            await self.gateway.start()
+
+    async def _methods(self, nodes: FactoryNodes) -> None:
+        ns = nodes.namespace
+        factory = nodes.factory
+        string, double = ua.VariantType.String, ua.VariantType.Double
+        boolean = ua.VariantType.Boolean
+        for name, call, inputs in (
+                ("InjectOutage", self.inject_outage, [string, double]),
+                ("CrashTranslator", self.crash_translator, [string, double]),
+                ("EndBreakdown", self.end_breakdown, [string])):
+
+            @uamethod
+            def method(_parent: ua.NodeId, *args: object,
+                       call: Callable[..., bool] = call) -> bool:
+                try:
+                    return call(*args)
+                except KeyError as exc:
+                    raise ua.UaStatusCodeError(ua.StatusCodes.BadInvalidArgument) from exc
+
+            node = await factory.add_method(ua.NodeId(f"Factory.{name}", ns),
+                                            ua.QualifiedName(name, ns), method, inputs,
+                                            [boolean])
+            nodes.method_ids[name] = node.nodeid
+
+    # --- driving the test ---------------------------------------------------------------
+
+    def _soon(self) -> float:
+        """Simulated seconds from the simulation's last event to the clock's now."""
+        return max(0.0, self.clock.now() - self.model.env.now)
+
+    def inject_outage(self, link: str, duration: float) -> bool:
+        """Take a link down now for ``duration`` simulated seconds."""
+        if link not in self.model.links or not duration > 0:
+            raise KeyError(link)
+        self.model.schedule_outage([self.model.links[link]], self._soon(), float(duration))
+        return True
+
+    def crash_translator(self, name: str, duration: float) -> bool:
+        """Crash a translator (gateway, hub, driver) now; it restarts after ``duration``."""
+        if name not in self.model.servers or not duration > 0:
+            raise KeyError(name)
+        server = self.model.servers[name]
+        env = self.model.env
+
+        def crash() -> Process:
+            yield env.timeout(self._soon())
+            server.set_up(False)
+            yield env.timeout(float(duration))
+            server.set_up(True)
+
+        env.process(crash())
+        return True
+
+    def end_breakdown(self, machine: str) -> bool:
+        """Repair a broken-down machine now; False if it was running."""
+        found = next((m for m in self.machines if m.name == machine), None)
+        if found is None:
+            raise KeyError(machine)
+        if found.up:
+            return False
+        self.model.env.timeout(self._soon()).callbacks.append(
+            lambda _event: found.set_up(True))
+        return True
+
+    # --- running ------------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event,
+                  on_status: Callable[[LiveStatus], None] | None = None) -> None:
+        """Run until the duration has passed on the clock or ``stop`` is set."""
+        self.clock.epoch = datetime.now(UTC)
+        self.clock.started = self._started_wall = time.monotonic()
+        driver = asyncio.create_task(drive(self.model.env, self.clock, self.options.duration,
+                                           self.pace, self._after_slice, stop))
+        while not driver.done():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(driver), timeout=1.0)
+            if on_status is not None:
+                on_status(self.status())
+        await driver
+
+    async def _after_slice(self) -> None:
+        names = [m.id for m in self.assembly.machines]
+        await self.publisher.flush(names)
+        now = self.clock.now()
+        for stub in self.stubs:
+            stub.ingest(now)
+
+    def sessions(self) -> int:
+        return len(self.server.iserver.asyncio_transports)
+
+    def status(self) -> LiveStatus:
+        wall = time.monotonic()
+        since, count, rate = self._rate
+        if wall - since >= 1.0:
+            delivered = self.publisher.deliveries
+            rate = (delivered - count) / (wall - since) if since else 0.0
+            self._rate = (wall, delivered, rate)
+        return LiveStatus(wall - self._started_wall, self.model.env.now, self.sessions(), rate,
+                          self.clock.wall_delay(self.pace.lag_s))
+
+    # --- stopping -----------------------------------------------------------------------
+
+    async def finish(self) -> LiveReport:
+        """Stop the endpoints and give the figures: live (the real clients) and simulated."""
+        await self._after_slice()
+        # Let the last notifications cross to the clients: ten of their publishing intervals.
+        await asyncio.sleep(0.2)
+        end = self.model.env.now
+        for stub in self.stubs:
+            stub.ingest(end)
+        wall = time.monotonic() - self._started_wall
+        record = self.model.snapshot()
+        live = self._live_record(record, end)
+        for stub in self.stubs:
+            await stub.disconnect()
+        if self.gateway is not None:
+            await self.gateway.stop()
+        if self.modbus is not None:
+            await self.modbus.stop()
+        await self.server.stop()
+        in_flight = sum(s.in_flight() for s in self.stubs)
+        notes = [f"live run of {end:.0f} simulated seconds at speed {self.options.speed:g} "
+                 f"({wall:.1f} s on the wall clock)",
+                 f"{in_flight} deliveries waiting for a batch at the end are left out"]
+        return LiveReport(
+            live=self._results(live, notes), simulated=self._results(record, []),
+            wall_s=wall, simulated_s=end, deliveries=self.publisher.deliveries,
+            worst_lag_s=self.clock.wall_delay(self.pace.worst_lag_s), events=self.pace.events,
+            modbus_reads=self.gateway.reads if self.gateway else 0, notes=notes)
+
+    def _live_record(self, record: RunRecord, end: float) -> RunRecord:
+        consumers = []
+        for simulated, stub in zip(record.consumers, self.stubs, strict=True):
+            measured = stub.recorder
+            measured.close_gaps(end)
+            delivered = list(measured.delivered)
+            consumers.append(ConsumerRecord(
+                simulated.name, simulated.kind,
+                [d + lost for d, lost in zip(delivered, simulated.lost, strict=True)],
+                delivered, list(measured.late), list(simulated.lost), list(measured.max_gap),
+                measured.latency, list(measured.counts_delivered), list(measured.alarm_count),
+                list(measured.alarm_sum)))
+        return dataclasses.replace(record, consumers=consumers)
+
+    def _results(self, record: RunRecord, notes: list[str]) -> Results:
+        metrics, per_consumer, per_machine = figures_of(record)
+        project, breakdown, project_notes = project_figures(self.scenario, self.assembly,
+                                                            record, self.seed)
+        metrics.update(project)
+        pooled = QuantileSketch()
+        for consumer in record.consumers:
+            pooled.merge(consumer.latency)
+        outcome = Outcome(0, 0, metrics, per_consumer, per_machine, dict(record.loss_reasons),
+                          [*self.assembly.wiring.notes, *project_notes, *notes], breakdown,
+                          pooled)
+        scenario = self.scenario.model_copy(update={"replications": 1,
+                                                    "horizon": record.horizon})
+        return build_results(scenario, [self.assembly], [outcome], self.registry.versions())
