@@ -63,10 +63,14 @@ async def _variable(parent: Node, namespace: int, ident: ua.NodeId, tag: Tag) ->
     await var.write_attribute(ua.AttributeIds.Description,
                               ua.DataValue(ua.Variant(ua.LocalizedText(tag.description))))
     if tag.unit:
-        await var.add_property(namespace, "EngineeringUnits", eu_information(tag))
+        # Part 8 names the property in namespace 0, where clients look for it.
+        await var.add_property(ua.NodeId(f"{ident.Identifier}.EngineeringUnits", namespace),
+                               ua.QualifiedName("EngineeringUnits", 0), eu_information(tag))
     # No value until data arrives: a client must not read a zero that nothing measured.
-    await var.write_value(ua.DataValue(StatusCode=ua.StatusCode(
-        ua.StatusCodes.BadWaitingForInitialData)))
+    now = datetime.now(UTC)
+    await var.write_value(ua.DataValue(
+        StatusCode=ua.StatusCode(ua.StatusCodes.BadWaitingForInitialData),
+        SourceTimestamp=now, ServerTimestamp=now))
     return var
 
 

@@ -75,13 +75,14 @@ async def _serve(run: LiveRun, args: argparse.Namespace, err: Console) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    # Plain lines, never wrapped: scripts read the endpoints from them.
     out: TextIO = sys.stderr
-    err.print(f"OPC UA: {run.url}" + (" (Basic256Sha256, sign and encrypt; users only)"
-                                      if run.secured else " (no security)"))
+    print(f"OPC UA: {run.url}" + (" (Basic256Sha256, sign and encrypt; users only)"
+                                  if run.secured else " (no security)"), file=out)
     if run.modbus is not None:
-        err.print(f"Modbus TCP: {args.host}:{args.modbus_port}, units 1-{len(run.modbus_ids)}: "
-                  + ", ".join(run.modbus_ids))
-    err.print("Ctrl-C stops the run and writes the results.")
+        print(f"Modbus TCP: {args.host}:{args.modbus_port}, units 1-{len(run.modbus_ids)}: "
+              + ", ".join(run.modbus_ids), file=out)
+    print("Ctrl-C stops the run and writes the results.", file=out, flush=True)
 
     def show(status: LiveStatus) -> None:
         if not args.quiet:

@@ -87,6 +87,14 @@ class Publisher:
         self.env = env
         self.refresh_status()
 
+    async def prepare_events(self) -> None:
+        """Make each machine an event source now, so clients can subscribe before the
+        first breakdown."""
+        assert self.nodes is not None
+        for m, machine in enumerate(self.nodes.machines):
+            self._generators[m] = await self.server.get_event_generator(
+                self.nodes.breakdown_event_type, machine.node)
+
     def consumer_class(self) -> Callable[..., Consumer]:
         return functools.partial(LiveConsumer, publish=self.delivered)
 
@@ -152,11 +160,7 @@ class Publisher:
                 value, status, SourceTimestamp=stamp, ServerTimestamp=now))
         events, self.events = self.events, []
         for m, created, count in events:
-            generator = self._generators.get(m)
-            if generator is None:
-                generator = await self.server.get_event_generator(
-                    nodes.breakdown_event_type, nodes.machines[m].node)
-                self._generators[m] = generator
+            generator = self._generators[m]
             generator.event.Severity = 700
             generator.event.Machine = machine_names[m]
             generator.event.BreakdownCount = ua.Variant(count, ua.VariantType.UInt32)

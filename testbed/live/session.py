@@ -129,6 +129,7 @@ class LiveRun:
         self.modbus: ModbusMachines | None = None
         self.gateway: ModbusGateway | None = None
         self._started_wall = 0.0
+        self.report: LiveReport | None = None
         self._rate = (0.0, 0, 0.0)  # (when, deliveries, per second)
 
     # --- setting up ---------------------------------------------------------------------
@@ -189,6 +190,7 @@ class LiveRun:
                                  [(m.id, m.kind, m.params.protocol) for m in instances], inboxes)
         await self._methods(self.nodes)
         self.publisher.attach(self.nodes, paths, model.env)
+        await self.publisher.prepare_events()
         watched: list[Stateful] = [*model.links.values(), *model.servers.values(),
                                    *model.consumers.values()]
         for element in watched:
@@ -238,15 +240,18 @@ class LiveRun:
         for name, call, inputs in (
                 ("InjectOutage", self.inject_outage, [string, double]),
                 ("CrashTranslator", self.crash_translator, [string, double]),
+                ("StartBreakdown", self.start_breakdown, [string]),
                 ("EndBreakdown", self.end_breakdown, [string])):
 
+            # async, so that asyncua runs it on the event loop between simulation slices
+            # rather than in a worker thread beside them.
             @uamethod
-            def method(_parent: ua.NodeId, *args: object,
-                       call: Callable[..., bool] = call) -> bool:
+            async def method(_parent: ua.NodeId, *args: object,
+                             call: Callable[..., bool] = call) -> bool | ua.StatusCode:
                 try:
                     return call(*args)
-                except KeyError as exc:
-                    raise ua.UaStatusCodeError(ua.StatusCodes.BadInvalidArgument) from exc
+                except KeyError:
+                    return ua.StatusCode(ua.StatusCodes.BadInvalidArgument)
 
             node = await factory.add_method(ua.NodeId(f"Factory.{name}", ns),
                                             ua.QualifiedName(name, ns), method, inputs,
@@ -282,15 +287,23 @@ class LiveRun:
         env.process(crash())
         return True
 
+    def start_breakdown(self, machine: str) -> bool:
+        """Break a running machine down now (it stays down until :meth:`end_breakdown` or
+        its own repair time); False if it was already down."""
+        return self._set_machine(machine, up=False)
+
     def end_breakdown(self, machine: str) -> bool:
         """Repair a broken-down machine now; False if it was running."""
+        return self._set_machine(machine, up=True)
+
+    def _set_machine(self, machine: str, up: bool) -> bool:
         found = next((m for m in self.machines if m.name == machine), None)
         if found is None:
             raise KeyError(machine)
-        if found.up:
+        if found.up == up:
             return False
         self.model.env.timeout(self._soon()).callbacks.append(
-            lambda _event: found.set_up(True))
+            lambda _event: found.set_up(up))
         return True
 
     # --- running ------------------------------------------------------------------------
@@ -332,7 +345,10 @@ class LiveRun:
     # --- stopping -----------------------------------------------------------------------
 
     async def finish(self) -> LiveReport:
-        """Stop the endpoints and give the figures: live (the real clients) and simulated."""
+        """Stop the endpoints and give the figures: live (the real clients) and simulated.
+        Once stopped, later calls give the same report."""
+        if self.report is not None:
+            return self.report
         await self._after_slice()
         # Let the last notifications cross to the clients: ten of their publishing intervals.
         await asyncio.sleep(0.2)
@@ -353,11 +369,12 @@ class LiveRun:
         notes = [f"live run of {end:.0f} simulated seconds at speed {self.options.speed:g} "
                  f"({wall:.1f} s on the wall clock)",
                  f"{in_flight} deliveries waiting for a batch at the end are left out"]
-        return LiveReport(
+        self.report = LiveReport(
             live=self._results(live, notes), simulated=self._results(record, []),
             wall_s=wall, simulated_s=end, deliveries=self.publisher.deliveries,
             worst_lag_s=self.clock.wall_delay(self.pace.worst_lag_s), events=self.pace.events,
             modbus_reads=self.gateway.reads if self.gateway else 0, notes=notes)
+        return self.report
 
     def _live_record(self, record: RunRecord, end: float) -> RunRecord:
         consumers = []

@@ -81,11 +81,11 @@ class LiveMachine(Machine):
         self._seed = derive_seed(seed, "live", name, "process value")
         self._phase = random.Random(self._seed).uniform(0.0, 2 * math.pi)
 
-    def process_value(self) -> float:
-        """The process value now: a pure function of the simulated time, so that a Modbus
-        read and a sample taken at the same moment agree, and reading draws no randomness
-        the simulation would otherwise use."""
-        now = self.env.now
+    def process_value(self, at: float | None = None) -> float:
+        """The process value at simulated time ``at`` (default now): a pure function of
+        time, so that a Modbus read and a sample taken at the same moment agree, and reading
+        draws no randomness the simulation would otherwise use."""
+        now = self.env.now if at is None else at
         swing = 5.0 * math.sin(2 * math.pi * now / 3600.0 + self._phase)
         noise = random.Random(self._seed + round(now * 1000)).gauss(0.0, 0.2)
         return round(40.0 + swing + noise, 1)
