@@ -114,6 +114,8 @@ class FlowModel:
         for route in self.routes.values():
             if route.capacity:
                 self.buffers[id(route)] = _Buffer(float(route.capacity))
+        self.buffered_routes = [(id(r), r) for r in self.routes.values() if r.capacity]
+        self.polled = [(m, o) for m, o in self.origins if o.poll_interval is not None]
         self.spacing = {id(r): max((link.byte_time for link in r.links), default=0.0)
                         for r in [*self.routes.values(), *(o.route for _, o in self.origins)]}
         self.sizes = structure.sizes
@@ -400,7 +402,10 @@ class _FlowRun:
                 flushed: dict[int, list[Slab]]) -> None:
         """A translator passes on what reached it: less the M/M/c/K share its waiting room
         turns away and the share it omits, fanned out by what each route carries."""
-        slabs, self.inbox[id(server)] = self.inbox[id(server)], []
+        slabs = self.inbox[id(server)]
+        if not slabs and not flushed:
+            return
+        self.inbox[id(server)] = []
         self.server_arrivals[id(server)] += sum(s[2] for s in slabs)
         params = self.model.wiring.components[server.name].params
         assert isinstance(params, TranslatorParams)
@@ -464,15 +469,17 @@ class _FlowRun:
                     self._emitted(m, origin, [slab])
                     self.into_route(origin.route, [slab], t, t,
                                     origin.poll_interval is not None)
-        for m, origin in model.origins:
-            released = self.flush(origin.route)
-            if released:
-                self.into_route(origin.route, released, t, t)
+        for m, origin in model.polled:
+            if model.buffers[id(origin.route)].slabs:
+                released = self.flush(origin.route)
+                if released:
+                    self.into_route(origin.route, released, t, t)
         flushed: dict[int, list[Slab]] = {}
-        for route in model.routes.values():
-            released = self.flush(route)
-            if released:
-                flushed[id(route)] = released
+        for buffer_id, route in model.buffered_routes:
+            if model.buffers[buffer_id].slabs:
+                released = self.flush(route)
+                if released:
+                    flushed[id(route)] = released
         self.propagate(t, t, flushed)
 
     def set_state(self, element: Stateful, up: bool, t: float) -> list[tuple[int, int]]:
