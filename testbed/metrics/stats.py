@@ -142,7 +142,8 @@ class QuantileSketch:
 
         The range is cut into at most ``pieces`` equal parts, each counted at its midpoint, so a
         quantile is placed within ``(high - low) / (2 * pieces)`` of the exact one; the counts
-        are rounded cumulatively, so the total is within one half of ``n``. The flow-level engine
+        are rounded cumulatively, so the total is within one half of ``n``; the minimum and
+        maximum are ``low`` and ``high`` exactly. The flow-level engine
         uses this for messages that waited out an outage in a buffer (docs/metrics.md).
         """
         if not n >= 0 or not high >= low:
@@ -155,6 +156,9 @@ class QuantileSketch:
             if whole > 0:
                 self.add_many(low + (k + 0.5) * step, whole)
                 counted += whole
+        if counted:  # the spread's ends are its exact minimum and maximum
+            self._min = min(self._min, low)
+            self._max = max(self._max, high)
         return counted
 
     def add_scaled(self, other: QuantileSketch, factor: float) -> int:
