@@ -144,8 +144,8 @@ FIGURES = ("latency_mean_ms", "latency_p50_ms", "latency_p95_ms", "delivered_fra
 # so the flow runs are not message-level runs in disguise.
 HOUR = 3600.0
 CASES = [
-    (MM1, HOUR, 8, HOUR / 4),
-    (TEST_SCENARIOS / "md1.yaml", HOUR, 8, HOUR / 4),
+    (MM1, HOUR, 20, HOUR / 4),
+    (TEST_SCENARIOS / "md1.yaml", HOUR, 20, HOUR / 4),
     (TEST_SCENARIOS / "polled.yaml", 8 * HOUR, 6, HOUR),
     (TEST_SCENARIOS / "small-shop.yaml", 6 * HOUR, 4, HOUR),
     (BUNDLED / "sme-legacy-shop.yaml", 12 * HOUR, 4, HOUR),

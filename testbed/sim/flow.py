@@ -199,9 +199,18 @@ class _FlowRun:
                     self.normal_gap[c][m] = seen.max_gap.get(name, 0.0) if got else 0.0
         for c in range(nc):
             for m, inst in enumerate(model.instances):
-                self.normal_gap[c][m] = max(self.normal_gap[c][m],
-                                            expected_longest_exponential_gap(
-                                                self._poisson_rate(c, inst), self.horizon))
+                rate = self._poisson_rate(c, inst)
+                if rate <= 0:
+                    continue
+                seen_gap = self.normal_gap[c][m]
+                if seen_gap > 0:
+                    # The longest of N gaps with an exponential tail of this rate grows by
+                    # ln(k) / rate when N grows k-fold: from the window's span to the run's.
+                    span = self.windows[self.group[m]].length
+                    self.normal_gap[c][m] = seen_gap + math.log(max(1.0, self.horizon / span)) \
+                        / rate
+                else:
+                    self.normal_gap[c][m] = expected_longest_exponential_gap(rate, self.horizon)
         self.in_system: dict[int, float] = {}
         for server in model.servers.values():
             self.in_system[id(server)] = sum(w.servers[server.name].in_system

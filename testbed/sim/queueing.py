@@ -73,10 +73,13 @@ def mean_residual(spec: DistributionSpec) -> float:
 
 
 def expected_longest_exponential_gap(rate: float, span: float) -> float:
-    """Expected longest gap between Poisson events of ``rate`` over ``span`` seconds:
-    H_N / rate with N = rate * span events, H_N ~ ln N + Euler's gamma. Zero when fewer than
-    two events are expected."""
-    events = rate * span
-    if events < 2:
-        return 0.0
-    return (math.log(events) + EULER_GAMMA) / rate
+    """Expected longest of the gaps that Poisson events of ``rate`` cut ``span`` into, the
+    stretches before the first and after the last included.
+
+    Given n events, the n + 1 gaps are the spacings of n uniform points, whose longest has
+    mean span * H(n + 1) / (n + 1) (H the harmonic number); n is taken at its mean rate * span,
+    which for many events gives the familiar (ln n + Euler's gamma) / rate.
+    """
+    k = rate * span + 1.0
+    harmonic = math.log(k) + EULER_GAMMA + 1 / (2 * k) - 1 / (12 * k * k)
+    return span * min(1.0, harmonic / k)
