@@ -29,10 +29,11 @@ import math
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from testbed.metrics.stats import QuantileSketch
 from testbed.params import Exponential, Faults, SoftwareParams, TranslatorParams
-from testbed.sim.flow_window import Window, measure_windows
+from testbed.sim.flow_window import measure_windows
 from testbed.sim.machines import Origin
 from testbed.sim.model import (
     DRAIN_LIMIT_S,
@@ -53,6 +54,9 @@ DEFAULT_WINDOW_S = 3600.0
 Slab = tuple[int, int, float, float, float, bool]
 
 _FAULT, _SET, _EXPIRE = 0, 1, 2
+# (time, action, sequence number, what changes): the sequence number keeps the heap from ever
+# comparing two payloads
+_Event = tuple[float, int, int, Any]
 
 
 def _changes(faults: Faults, seed: int, *names: str) -> Iterator[tuple[float, bool]]:
@@ -107,7 +111,7 @@ class FlowModel:
                 routes.extend(r for r, _ in row if r not in routes)
             self.out[id(server)] = routes
         self.buffers: dict[int, _Buffer] = {}
-        for (m, o) in self.origins:
+        for _, o in self.origins:
             if o.poll_interval is not None:
                 self.buffers[id(o.route)] = _Buffer(math.inf)
         self.routes = structure.routes
@@ -150,7 +154,7 @@ class _FlowRun:
         self.alarm_sum = [[0.0] * nm for _ in range(nc)]
         self.last = [[0.0] * nm for _ in range(nc)]
         self.gap = [[0.0] * nm for _ in range(nc)]
-        self.reasons: Counter[str] = Counter()
+        self.reasons: dict[str, float] = {}
         self.waited = [QuantileSketch() for _ in range(nc)]
         self.carry = [0.0] * nc
         self.parts = [0.0] * nm
@@ -282,7 +286,7 @@ class _FlowRun:
         for c in where.down[m]:
             if masks[c] >> kind & 1:
                 self.lost[c][m] += n
-                self.reasons[reason] += n
+                self.reasons[reason] = self.reasons.get(reason, 0.0) + n
 
     def deliver(self, consumer: Consumer, slabs: list[Slab], t0: float, t1: float) -> None:
         c = self.model.consumer_index[id(consumer)]
@@ -478,7 +482,7 @@ class _FlowRun:
                     self._emitted(m, origin, [slab])
                     self.into_route(origin.route, [slab], t, t,
                                     origin.poll_interval is not None)
-        for m, origin in model.polled:
+        for _, origin in model.polled:
             if model.buffers[id(origin.route)].slabs:
                 released = self.flush(origin.route)
                 if released:
@@ -519,7 +523,7 @@ class _FlowRun:
         for (m, kind), share in self.mix.get(id(server), {}).items():
             self.lose(server, (m, kind, queued * share, 0.0, 0.0, False), "crash")
 
-    def gates_changed(self, t: float, events: list[tuple[float, int, int, object]]) -> None:
+    def gates_changed(self, t: float, events: list[_Event]) -> None:
         for g, gate in enumerate(self.model.gates):
             reachable = all(w.up for w in gate.watched)
             if reachable == self.gate_reachable[g]:
@@ -553,7 +557,7 @@ class _FlowRun:
             self.blocked_since = t
         self.gate_blocked[g] = True
 
-    def _fault_events(self) -> list[tuple[float, int, int, object]]:
+    def _fault_events(self) -> list[_Event]:
         model = self.model
         sources: list[tuple[Stateful, Faults | None, tuple[str, ...]]] = []
         for name, link in model.links.items():
@@ -568,7 +572,7 @@ class _FlowRun:
             sources.append((consumer, params.availability, ("software", consumer.name)))
         for machine, inst in zip(model.machines, model.instances, strict=True):
             sources.append((machine, inst.params.breakdowns, ("breakdown", inst.id)))
-        events: list[tuple[float, int, int, object]] = []
+        events: list[_Event] = []
         for element, faults, names in sources:
             if faults is None:
                 continue
@@ -606,16 +610,15 @@ class _FlowRun:
             while events and events[0][0] == t:
                 _, action, _, payload = heapq.heappop(events)
                 if action == _FAULT:
-                    element, up, changes = payload  # type: ignore[misc]
-                    emitted += self.set_state(element, up, t)
+                    emitted += self.set_state(payload[0], payload[1], t)
+                    changes = payload[2]
                     nt, nup = next(changes)
-                    heapq.heappush(events, (nt, _FAULT, self._seq(), (element, nup, changes)))
+                    heapq.heappush(events, (nt, _FAULT, self._seq(),
+                                            (payload[0], nup, changes)))
                 elif action == _SET:
-                    element, up = payload  # type: ignore[misc]
-                    emitted += self.set_state(element, up, t)
+                    emitted += self.set_state(payload[0], payload[1], t)
                 else:
-                    g, epoch = payload  # type: ignore[misc]
-                    self._expire(g, epoch, t)
+                    self._expire(payload[0], payload[1], t)
             self.gates_changed(t, events)
             self.impulse(t, emitted)
             if not self.running and self.buffered() <= 0:
@@ -676,10 +679,11 @@ class _FlowRun:
             buffer = model.buffers.get(id(route))
             record.peak_buffer[name] = round(buffer.peak) if buffer else 0
             if buffer is not None:
-                arrivals = buffer.arrivals
+                # Little's law gives the mean wait from the content's time integral.
+                taken = buffer.arrivals
                 record.buffers.append(QueueRecord(
-                    name, buffer.area / end if end else 0.0, round(arrivals),
-                    buffer.area / arrivals if arrivals else 0.0, round(arrivals), end))
+                    name, buffer.area / end if end else 0.0, round(taken),
+                    buffer.area / taken if taken else 0.0, round(taken), end))
         return record
 
     def _consumer_record(self, c: int, consumer: Consumer) -> ConsumerRecord:
