@@ -111,7 +111,7 @@ def region(shops: int) -> tuple[int, int, float]:
     start = time.perf_counter()
     documents = generate(area, registry)
     for document in documents:
-        scenario = model.model_validate(document)
+        scenario = model.model_validate({k: v for k, v in document.items() if k != "size"})
         for a in range(len(scenario.architectures)):
             run_replication(scenario, registry, a, 0, scenario.name)
             runs += 1
