@@ -51,6 +51,8 @@ class Region(Strict):
     shops: int = Field(ge=1, le=10_000)
     horizon: Duration = Field(ge=3600, le=366 * 86_400.0)
     replications: int = Field(ge=1, le=100)
+    fidelity: Literal["message", "flow"] = Field(
+        default="message", description="the fidelity every shop's scenario runs at")
     sizes: dict[SizeClass, SizeProfile] = Field(min_length=1)
     machine_mix: dict[str, float] = Field(
         min_length=1, description="machine kind -> relative weight")
@@ -122,6 +124,7 @@ def generate_shop(region: Region, registry: Registry, index: int) -> dict[str, A
         "seed": stream(region.seed, "shop-seed", index).randrange(2**62),
         "horizon": region.horizon,
         "replications": region.replications,
+        "fidelity": region.fidelity,
         "shop": {
             "name": f"shop {index + 1:04d}",
             "backbone": "lan",

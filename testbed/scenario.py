@@ -45,6 +45,17 @@ def _horizon_in_range(value: float) -> float:
     return value
 
 
+MIN_FLOW_WINDOW_S = 60.0
+MAX_FLOW_WINDOW_S = 86_400.0
+
+
+def _window_in_range(value: float) -> float:
+    if not MIN_FLOW_WINDOW_S <= value <= MAX_FLOW_WINDOW_S:
+        raise ValueError(f"the flow window must be between 1min and 1d (got "
+                         f"{format_duration(value)})")
+    return value
+
+
 class PersonSpec(Strict):
     """Someone who does integration work: the SME's own staff or a hired integrator."""
 
@@ -118,7 +129,14 @@ class Scenario(Strict):
     horizon: Annotated[Duration, AfterValidator(_horizon_in_range)] = Field(
         description="simulated time, from 1min to 100y, e.g. 30d")
     replications: int = Field(ge=1, le=1000)
-    fidelity: Literal["message"] = "message"
+    fidelity: Literal["message", "flow"] = Field(
+        default="message",
+        description="message: every message is simulated (the reference); flow: traffic is a "
+                    "rate between state changes, for long horizons (docs/architecture.md)")
+    flow_window: Annotated[Duration, AfterValidator(_window_in_range)] = Field(
+        default=3600.0,
+        description="at flow fidelity, the fault-free message-level run latencies are "
+                    "sampled from, e.g. 1h (from 1min to 1d)")
     shop: Shop
     effort: EffortSettings = EffortSettings()
     economics: Economics = Economics()

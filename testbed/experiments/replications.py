@@ -22,6 +22,7 @@ from testbed.metrics.money import money
 from testbed.metrics.stats import QuantileSketch
 from testbed.registry import Registry
 from testbed.scenario import Scenario
+from testbed.sim.flow import FlowModel
 from testbed.sim.model import FactoryModel, RunRecord
 from testbed.sim.randomness import derive_seed, stream
 
@@ -126,14 +127,22 @@ def project_figures(scenario: Scenario, assembly: Assembly, record: RunRecord,
     return figures, breakdown, notes
 
 
+def simulate(scenario: Scenario, assembly: Assembly, seed: int) -> RunRecord:
+    """One run of the assembled shop at the scenario's fidelity."""
+    if scenario.fidelity == "flow":
+        return FlowModel(assembly.machines, assembly.network, assembly.wiring, seed,
+                         scenario.flow_window).run(scenario.horizon)
+    return FactoryModel(assembly.machines, assembly.network, assembly.wiring,
+                        seed).run(scenario.horizon)
+
+
 def run_replication(scenario: Scenario, registry: Registry, architecture: int,
                     replication: int, file: str | None = None,
                     assembly: Assembly | None = None) -> Outcome:
     """One replication of one architecture; pass ``assembly`` when the caller has wired it."""
     assembly = assembly or assemble(scenario, architecture, registry, file)
     seed = replication_seed(scenario.seed, replication)
-    model = FactoryModel(assembly.machines, assembly.network, assembly.wiring, seed)
-    record = model.run(scenario.horizon)
+    record = simulate(scenario, assembly, seed)
     metrics, per_consumer, per_machine = figures_of(record)
     project, breakdown, project_notes = project_figures(scenario, assembly, record, seed)
     metrics.update(project)

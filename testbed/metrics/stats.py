@@ -136,6 +136,59 @@ class QuantileSketch:
         self._min = min(self._min, x)
         self._max = max(self._max, x)
 
+    def add_uniform(self, low: float, high: float, n: float, pieces: int = 64) -> int:
+        """Count about ``n`` values spread evenly over ``[low, high]``; return how many whole
+        values were counted (``n`` may be fractional: an expected count).
+
+        The range is cut into at most ``pieces`` equal parts, each counted at its midpoint, so a
+        quantile is placed within ``(high - low) / (2 * pieces)`` of the exact one; the counts
+        are rounded cumulatively, so the total is within one half of ``n``; the minimum and
+        maximum are ``low`` and ``high`` exactly. The flow-level engine
+        uses this for messages that waited out an outage in a buffer (docs/metrics.md).
+        """
+        if not n >= 0 or not high >= low:
+            raise ValueError(f"need n >= 0 and low <= high, got n={n!r}, [{low!r}, {high!r}]")
+        parts = max(1, min(pieces, ceil(n)))
+        step = (high - low) / parts
+        counted = 0
+        for k in range(parts):
+            whole = round(n * (k + 1) / parts) - counted
+            if whole > 0:
+                self.add_many(low + (k + 0.5) * step, whole)
+                counted += whole
+        if counted:  # the spread's ends are its exact minimum and maximum
+            self._min = min(self._min, low)
+            self._max = max(self._max, high)
+        return counted
+
+    def add_scaled(self, other: QuantileSketch, factor: float) -> int:
+        """Add ``other`` as if each of its values had been seen ``factor`` times, rounded
+        cumulatively over its buckets; return the whole number of values added. A short
+        message-level window's latencies standing for a long flow-level run's deliveries."""
+        if other._relative_accuracy != self._relative_accuracy:
+            raise ValueError("cannot add a sketch of a different relative accuracy")
+        if not factor >= 0:
+            raise ValueError(f"factor must be non-negative, got {factor!r}")
+        exact = 0.0
+        counted = 0
+        for i, c in [(None, other._zero_count), *sorted(other._bins.items())]:
+            exact += c * factor
+            whole = round(exact) - counted
+            if whole <= 0:
+                continue
+            counted += whole
+            if i is None:
+                self._zero_count += whole
+            elif i in self._bins:
+                self._bins[i] += whole
+            else:
+                self._new_bucket(i, whole)
+        if counted:
+            self._sum += other._sum * counted / other.count
+            self._min = min(self._min, other._min)
+            self._max = max(self._max, other._max)
+        return counted
+
     def merge(self, other: QuantileSketch) -> None:
         """Add every value counted by ``other`` to this sketch (which keeps its bucket cap)."""
         if other._relative_accuracy != self._relative_accuracy:

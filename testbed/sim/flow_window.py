@@ -1,0 +1,112 @@
+"""The short message-level windows the flow-level engine samples its latencies from.
+
+A window is the message-level engine run on the same shop and wiring with every fault switched
+off, so it measures the up state only: polling waits, queueing and service at translators,
+link delays and batching. Outages are the flow engine's own business.
+
+Machines read by a slow poller (a clipboard round every two hours) deliver too little in an
+hour to measure, so machines are grouped by their slowest poll: each group's window lasts
+``max(length, POLLS_PER_WINDOW x its poll interval)`` and runs that group's machines alone.
+Their data then meets no queueing from the other groups' traffic, which is negligible beside
+a wait of a poll interval.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from testbed.metrics.stats import QuantileSketch
+from testbed.params import LinkSpec, SoftwareParams, TranslatorParams
+from testbed.sim.model import FactoryModel, ShopNetwork
+from testbed.sim.randomness import derive_seed
+from testbed.wiring import MachineInstance, Placed, Wiring
+
+POLLS_PER_WINDOW = 20
+
+
+@dataclass
+class ConsumerWindow:
+    """What one consumer received from one group's machines in the up state."""
+
+    latency: QuantileSketch
+    delivered: dict[str, int]
+    late: dict[str, int]
+    max_gap: dict[str, float]
+
+
+@dataclass
+class ServerWindow:
+    in_system: float
+    mean_sojourn: float
+    completed: int
+
+
+@dataclass
+class Window:
+    length: float
+    machines: list[str]
+    consumers: dict[str, ConsumerWindow]
+    servers: dict[str, ServerWindow]
+
+
+def slowest_poll(machine: MachineInstance, wiring: Wiring) -> float:
+    """The longest interval at which any reader polls ``machine`` (0 for a pushing one)."""
+    if machine.params.interface != "poll":
+        return 0.0
+    polls = [0.0]
+    for path in wiring.paths:
+        reader = wiring.components[path.hops[0]].params
+        if path.machine == machine.id and isinstance(reader, TranslatorParams):
+            polls.append(max(reader.poll_interval, machine.params.min_poll_interval))
+    return max(polls)
+
+
+def window_groups(machines: Sequence[MachineInstance], wiring: Wiring,
+                  length: float) -> dict[float, list[MachineInstance]]:
+    """Machines by the length of the window that measures them."""
+    groups: dict[float, list[MachineInstance]] = {}
+    for machine in machines:
+        span = max(length, POLLS_PER_WINDOW * slowest_poll(machine, wiring))
+        groups.setdefault(span, []).append(machine)
+    return groups
+
+
+def _fault_free(wiring: Wiring, machines: set[str]) -> Wiring:
+    components: dict[str, Placed] = {}
+    for cid, placed in wiring.components.items():
+        params = placed.params
+        if isinstance(params, TranslatorParams):
+            params = params.model_copy(update={"crashes": None})
+        elif isinstance(params, SoftwareParams):
+            params = params.model_copy(update={"availability": None})
+        components[cid] = dataclasses.replace(placed, params=params)
+    paths = [p for p in wiring.paths if p.machine in machines]
+    return Wiring(components, paths, list(wiring.notes))
+
+
+def measure_windows(machines: Sequence[MachineInstance], network: ShopNetwork,
+                    wiring: Wiring, seed: int, length: float) -> list[Window]:
+    """One fault-free message-level window per group of machines, on seeds of their own."""
+    links: dict[str, LinkSpec] = {name: spec.model_copy(update={"outages": None})
+                                  for name, spec in network.links.items()}
+    quiet = ShopNetwork(links, network.backbone, network.internet)
+    windows = []
+    for span, group in sorted(window_groups(machines, wiring, length).items()):
+        ids = {m.id for m in group}
+        steady = [dataclasses.replace(m, params=m.params.model_copy(update={"breakdowns": None}))
+                  for m in group]
+        model = FactoryModel(steady, quiet, _fault_free(wiring, ids),
+                             derive_seed(seed, "flow-window", span))
+        record = model.run(span)
+        names = record.machines
+        consumers = {
+            c.name: ConsumerWindow(c.latency, dict(zip(names, c.delivered, strict=True)),
+                                   dict(zip(names, c.late, strict=True)),
+                                   dict(zip(names, c.max_gap, strict=True)))
+            for c in record.consumers}
+        servers = {s.name: ServerWindow(s.time_average_in_system, s.mean_sojourn, s.completed)
+                   for s in record.servers}
+        windows.append(Window(span, names, consumers, servers))
+    return windows
