@@ -24,7 +24,6 @@ from testbed.experiments.executor import default_jobs
 from testbed.experiments.replications import tasks_of
 from testbed.experiments.tasks import DaskExecutor, Executor, LocalExecutor, TaskCache
 from testbed.guidance import load_guidance
-from testbed.live.command import live_command
 from testbed.loader import validate_document
 from testbed.region import load_region
 from testbed.registry import OWN_DISTRIBUTION, PluginError, Registry, load_registry
@@ -244,6 +243,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "sweep":
             return _sweep(args, registry, err, argv)
         if args.command == "live":
+            # Imported here: asyncua and pymodbus take a moment to load, and only live uses them.
+            from testbed.live.command import live_command
             return live_command(args, registry, err)
     except InputError as exc:
         print(str(exc), file=sys.stderr)
