@@ -373,7 +373,7 @@ def _verify(args: argparse.Namespace, registry: Registry, argv: Sequence[str] | 
             print(f"{case.verdict:<15} {case.case}: {case.detail}", flush=True)
 
     report = verify(document, registry, args.claims, _command(argv), set(args.claim) or None,
-                    str(args.out), show)
+                    str(args.out), show, TaskCache(args.out / ".cache"))
     write_atomically(args.out / "verdicts.json",
                      json.dumps(report.model_dump(mode="json"), indent=2, sort_keys=True) + "\n")
     write_atomically(args.out / "junit.xml", junit(report))

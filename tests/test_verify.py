@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
@@ -226,3 +228,40 @@ def test_an_interval_that_straddles_the_threshold_is_inconclusive() -> None:
     assert case.reason == "interval-straddles-threshold"
     assert case.evidence.replications == 4
     assert report.overall == "INCOMPLETE"
+
+
+def test_a_verification_killed_midway_keeps_the_old_verdicts_and_resumes(
+        acme_site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert cli(acme_site, "verify", str(CLAIMS), "--out", str(out), "--claim", "EL-LAT-1",
+               "--quiet").returncode == 0
+    previous = (out / "verdicts.json").read_bytes()
+    judged = len(list((out / ".cache").glob("*.json")))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        filter(None, [str(acme_site), os.environ.get("PYTHONPATH")]))}
+    # The quick claims: the resilience ones replay long outages and add nothing here.
+    some = ["--claim", "EL-LAT-1", "--claim", "EL-COMPAT-1", "--claim", "EL-EFFORT-1",
+            "--claim", "EL-OPEN-1"]
+    full = subprocess.Popen([sys.executable, "-m", "testbed.cli", "verify", str(CLAIMS),
+                             "--out", str(out), "--quiet", *some], env=env, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while len(list((out / ".cache").glob("*.json"))) < judged + 2:
+        assert full.poll() is None and time.monotonic() < deadline, "no case finished"
+        time.sleep(0.05)
+    os.killpg(full.pid, signal.SIGKILL)
+    full.wait(timeout=60)
+    # The kill left the previous verdicts whole; the cases judged before it are kept.
+    assert (out / "verdicts.json").read_bytes() == previous
+    kept = set((out / ".cache").glob("*.json"))
+    assert len(kept) >= judged + 2
+    cli(acme_site, "verify", str(CLAIMS), "--out", str(out), "--quiet", *some)
+    assert kept <= set((out / ".cache").glob("*.json"))
+    cli(acme_site, "verify", str(CLAIMS), "--out", str(tmp_path / "clean"), "--quiet", *some)
+    resumed, clean = (json.loads((d / "verdicts.json").read_text())
+                      for d in (out, tmp_path / "clean"))
+    for report in (resumed, clean):
+        report.pop("command")  # it names each run's own --out directory
+        for claim in report["claims"]:
+            claim.pop("command")
+    assert resumed == clean

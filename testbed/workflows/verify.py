@@ -27,6 +27,7 @@ from testbed.claims import (
 )
 from testbed.errors import InputError
 from testbed.experiments.replications import run_replication
+from testbed.experiments.tasks import TaskCache, task_key
 from testbed.loader import validate_document
 from testbed.metrics.effort import plan
 from testbed.metrics.lockin import lock_in
@@ -282,13 +283,27 @@ _TESTS: dict[type, Callable[..., CaseVerdict]] = {
 
 def verify(document: ClaimsDocument, registry: Registry, path: str | os.PathLike[str],
            command: str, only: set[str] | None = None, out: str = "OUT",
-           on_case: Callable[[CaseVerdict], None] | None = None) -> VerificationReport:
+           on_case: Callable[[CaseVerdict], None] | None = None,
+           cache: TaskCache | None = None) -> VerificationReport:
+    """Every claim's test cases, judged. With a cache, cases already judged by an interrupted
+    run of the same claims, plugins and code are read back, and new ones kept as they end."""
     claims = []
+    content = document.model_dump(mode="json")
     for claim in document.claims:
         if only and claim.id not in only:
             continue
         verdicts = []
         for case in _cases(document, claim):
+            key = task_key({"verify-case": content, "claim": claim.id, "case": case.name,
+                            "seed": case.seed, "plugins": registry.versions(),
+                            "disabled": sorted(registry.disabled)})
+            cached = cache.get(key) if cache else None
+            if cached is not None:
+                verdict = CaseVerdict.model_validate(cached)
+                verdicts.append(verdict)
+                if on_case:
+                    on_case(verdict)
+                continue
             try:
                 verdict = _TESTS[type(claim)](registry, document, claim, case)
             except Skip as skip:
@@ -299,6 +314,8 @@ def verify(document: ClaimsDocument, registry: Registry, path: str | os.PathLike
                 verdict = _case_verdict(case, "NOT EXECUTED", "plugin-error", str(exc),
                                         Evidence(measured=None, seed=case.seed,
                                                  scenario="reference shop"))
+            if cache is not None:
+                cache.put(key, verdict.model_dump(mode="json"))
             verdicts.append(verdict)
             if on_case:
                 on_case(verdict)
