@@ -752,16 +752,16 @@ class _FlowRun:
         lost = [min(round(x), g) for x, g in zip(self.totals.lost[c], generated, strict=True)]
         delivered = [g - x for g, x in zip(generated, lost, strict=True)]
         late = []
-        on_time_path = self.totals.delivered_up[c]
+        unbuffered = self.totals.delivered_up[c]
         for m in range(nm):
-            expected = on_time_path[m] * self.late_share[c][m] + self.late_waited[c][m]
+            expected = unbuffered[m] * self.late_share[c][m] + self.late_waited[c][m]
             late.append(min(round(expected), delivered[m]))
         latency = QuantileSketch()
         for g, window in enumerate(self.windows):
             seen = window.consumers.get(consumer.name)
             if seen is None or seen.latency.count == 0:
                 continue
-            up = sum(on_time_path[m] for m in range(nm) if self.group[m] == g)
+            up = sum(unbuffered[m] for m in range(nm) if self.group[m] == g)
             latency.add_scaled(seen.latency, up / seen.latency.count)
         latency.merge(self.waited[c])
         gaps = []

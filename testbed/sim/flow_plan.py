@@ -56,7 +56,7 @@ class Plan:
 
 def compile_plan(unit: Tally, run: Tally, fills: list[tuple[Route, Rates]]) -> Plan:
     """The non-zero rates of ``unit``, pointing at the matching rows of ``run``."""
-    cells = []
+    cells: list[tuple[list[float], int, float]] = []
     for ours, theirs in [(unit.generated, run.generated), (unit.lost, run.lost),
                          (unit.delivered_up, run.delivered_up), (unit.counts, run.counts),
                          ([unit.parts], [run.parts])]:
