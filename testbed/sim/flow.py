@@ -34,7 +34,7 @@ from typing import Any
 from testbed.metrics.stats import QuantileSketch
 from testbed.params import Exponential, Faults, SoftwareParams, TranslatorParams
 from testbed.sim.flow_plan import Plan, Rates, Tally, compile_plan
-from testbed.sim.flow_window import measure_windows
+from testbed.sim.flow_window import Window, measure_windows
 from testbed.sim.machines import Origin
 from testbed.sim.model import (
     DRAIN_LIMIT_S,
@@ -88,12 +88,16 @@ class FlowModel:
     """One architecture in one shop for one replication, at flow level."""
 
     def __init__(self, machines: Sequence[MachineInstance], network: ShopNetwork,
-                 wiring: Wiring, seed: int, window: float = DEFAULT_WINDOW_S) -> None:
+                 wiring: Wiring, seed: int, window: float = DEFAULT_WINDOW_S,
+                 windows: list[Window] | None = None) -> None:
+        """``windows``: up-state windows already measured for this shop and wiring (shared by
+        a region study's replications); by default each run measures its own."""
         self.instances = list(machines)
         self.network = network
         self.wiring = wiring
         self.seed = seed
         self.window = window
+        self.windows = windows
         structure = FactoryModel(machines, network, wiring, seed)
         self.links = structure.links
         self.servers = structure.servers
@@ -179,8 +183,9 @@ class _FlowRun:
         # one bit per element that is down: with running and blocked, the plan's key
         self.down_mask = 0
         self.blocked_since = 0.0
-        self.windows = measure_windows(model.instances, model.network, model.wiring,
-                                       model.seed, min(model.window, horizon))
+        self.windows = model.windows or measure_windows(
+            model.instances, model.network, model.wiring, model.seed,
+            min(model.window, horizon))
         self._read_windows()
         self._steady_rates()
 
