@@ -261,6 +261,7 @@ class _FlowRun:
             for kind, rate in self._rates(m, origin, producing=True):
                 target[(m, kind)] = target.get((m, kind), 0.0) + rate
         self.block: dict[int, float] = {}
+        self.omit: dict[int, float] = {}
         for server in model.order:
             params = model.wiring.components[server.name].params
             assert isinstance(params, TranslatorParams)
@@ -269,6 +270,7 @@ class _FlowRun:
             block = mmck_blocking(total, params.service_time.mean, params.servers,
                                   params.queue_capacity)
             self.block[id(server)] = block
+            self.omit[id(server)] = params.omission_probability
             passed = (1 - block) * (1 - params.omission_probability)
             for (m, kind), rate in here.items():
                 for route, mask in server.routes[m]:
@@ -436,9 +438,7 @@ class _FlowRun:
             return
         self.inbox[id(server)] = []
         self.tally.arrivals[id(server)] += sum(s[2] for s in slabs)
-        params = self.model.wiring.components[server.name].params
-        assert isinstance(params, TranslatorParams)
-        block, omit = self.block[id(server)], params.omission_probability
+        block, omit = self.block[id(server)], self.omit[id(server)]
         onward: dict[int, list[Slab]] = {id(r): list(flushed.get(id(r), ()))
                                          for r in self.model.out[id(server)]}
         for m, kind, n, lo, hi, waited in slabs:
