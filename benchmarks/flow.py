@@ -47,11 +47,12 @@ registry = load_registry()
 path = Path({path!r})
 scenario = load_scenario(path, registry)
 assembly = assemble(scenario, {architecture}, registry, str(path))
-start = time.perf_counter()
+start, cpu = time.perf_counter(), time.process_time()
 FlowModel(assembly.machines, assembly.network, assembly.wiring,
           replication_seed(scenario.seed, 0), scenario.flow_window).run({horizon})
-seconds = time.perf_counter() - start
+seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
 print(json.dumps({{"name": scenario.architectures[{architecture}].name, "seconds": seconds,
+                  "cpu": cpu,
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
 """
 
@@ -108,10 +109,11 @@ def agreement(days: float, replications: int) -> list[tuple[str, str, list[float
     return rows
 
 
-def region(shops: int, replications: int, jobs: int) -> tuple[int, int, float]:
-    """Shops, runs and seconds of ``shops`` shops x every architecture x ``replications``
-    replications of a year, run as the guidance study runs its baseline: its task, its
-    executor (``jobs`` processes), windows shared by a shop's replications."""
+def region(shops: int, replications: int, jobs: int) -> tuple[int, int, float, float]:
+    """Shops, runs, seconds and this process's CPU seconds of ``shops`` shops x every
+    architecture x ``replications`` replications of a year, run as the guidance study runs
+    its baseline: its task, its executor (``jobs`` processes), windows shared by a shop's
+    replications."""
     from testbed.experiments.tasks import LocalExecutor, run_tasks
     from testbed.region import generate, load_region
     from testbed.registry import load_registry
@@ -120,7 +122,7 @@ def region(shops: int, replications: int, jobs: int) -> tuple[int, int, float]:
     registry = load_registry()
     area = load_region(REGION, registry).model_copy(update={
         "shops": shops, "horizon": YEAR, "replications": replications, "fidelity": "flow"})
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     documents = []
     for shop in generate(area, registry):
         document = {k: v for k, v in shop.items() if k != "size"}
@@ -130,7 +132,8 @@ def region(shops: int, replications: int, jobs: int) -> tuple[int, int, float]:
                 for d in documents for a in range(len(d["architectures"]))
                 for r in range(replications)]
     run_tasks(shop_task, payloads, LocalExecutor(jobs))
-    return len(documents), len(payloads), time.perf_counter() - start
+    return (len(documents), len(payloads), time.perf_counter() - start,
+            time.process_time() - cpu)
 
 
 def main() -> None:
@@ -147,7 +150,8 @@ def main() -> None:
     if "year" in args.parts:
         print("\none simulated year of the SME shop, one replication, flow level, one core")
         for row in year_runs():
-            print(f"  {row['name']:<28} {row['seconds']:6.2f} s  {row['peak_mb']:5.0f} MB peak")
+            print(f"  {row['name']:<28} {row['seconds']:6.2f} s ({row['cpu']:.2f} s CPU)  "
+                  f"{row['peak_mb']:5.0f} MB peak")
 
     if "agreement" in args.parts:
         print(f"\nagreement over {args.agreement_days:g} days, {args.replications} replications;"
@@ -166,11 +170,12 @@ def main() -> None:
     print(f"\nregion study at flow level, {args.region_replications} replications of 1 year, "
           "as the guidance study runs it")
     for jobs in (1, 2):
-        shops, runs, seconds = region(args.shops, args.region_replications, jobs)
+        shops, runs, seconds, cpu = region(args.shops, args.region_replications, jobs)
         per_run = seconds / runs
+        own = f", {cpu / runs * 1000:.1f} ms CPU" if jobs == 1 else ""
         print(f"  {jobs} core{'s' if jobs > 1 else ''}: {shops} shops x architectures x "
               f"{args.region_replications} = {runs} runs in {seconds:.1f} s "
-              f"({per_run * 1000:.1f} ms a run); extrapolated, not measured: {target:,} runs "
+              f"({per_run * 1000:.1f} ms a run{own}); extrapolated, not measured: {target:,} runs "
               f"~ {target * per_run / 3600:.2f} h")
 
 
