@@ -2,6 +2,7 @@
 message level on a long horizon, and a projection of the region study.
 
     python benchmarks/flow.py [--agreement-days 7] [--replications 4] [--shops 20]
+                              [--region-replications 20]
 
 A benchmark, not a test: it prints figures (docs/performance.md quotes them).
 
@@ -10,8 +11,9 @@ A benchmark, not a test: it prints figures (docs/performance.md quotes them).
 * agreement: the same replications at both fidelities over ``--agreement-days``, each flow
   figure beside the message level's mean and 95% interval;
 * region: the bundled guidance study's region at flow level over one year, ``--shops`` shops
-  x its architectures x one replication measured on one core, extrapolated (and said to be) to
-  1,000 shops x 5 architectures x 20 replications on two cores.
+  x its architectures x ``--region-replications``, run through the study's own task and
+  executor on one core and on two, extrapolated (and said to be) to 1,000 shops x 5
+  architectures x 20 replications.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SHOP = ROOT / "scenarios" / "sme-legacy-shop.yaml"
 REGION = ROOT / "scenarios" / "regions" / "east-midlands.yaml"
 YEAR = 365 * 86_400.0
+PARTS = ("year", "agreement", "region")
 FIGURES = ("latency_mean_ms", "latency_p95_ms", "delivered_fraction", "loss_fraction",
            "late_fraction", "max_visibility_gap_s", "production_lost_parts")
 
@@ -44,11 +47,12 @@ registry = load_registry()
 path = Path({path!r})
 scenario = load_scenario(path, registry)
 assembly = assemble(scenario, {architecture}, registry, str(path))
-start = time.perf_counter()
+start, cpu = time.perf_counter(), time.process_time()
 FlowModel(assembly.machines, assembly.network, assembly.wiring,
           replication_seed(scenario.seed, 0), scenario.flow_window).run({horizon})
-seconds = time.perf_counter() - start
+seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
 print(json.dumps({{"name": scenario.architectures[{architecture}].name, "seconds": seconds,
+                  "cpu": cpu,
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
 """
 
@@ -67,55 +71,69 @@ def year_runs() -> list[dict[str, Any]]:
     return rows
 
 
-def agreement(days: float, replications: int) -> list[tuple[str, str, float, Any, bool]]:
+def agreement(days: float, replications: int) -> list[tuple[str, str, list[float], Any]]:
+    """Per architecture and figure: the flow runs' means (a window per replication; one
+    window shared by the replications, as the region study runs) and the message level's
+    mean and 95% interval, over the same replications."""
+    from testbed.assemble import assemble
     from testbed.experiments.replications import run_replication
     from testbed.metrics.stats import confidence_interval
     from testbed.registry import load_registry
     from testbed.scenario import load_scenario
+    from testbed.sim.flow_window import measure_windows
 
     registry = load_registry()
     base = load_scenario(SHOP, registry).model_copy(
         update={"horizon": days * 86_400.0, "replications": replications})
     rows = []
     for a, architecture in enumerate(base.architectures):
+        assembly = assemble(base, a, registry, str(SHOP))
+        shared = measure_windows(assembly.machines, assembly.network, assembly.wiring,
+                                 base.seed, min(base.flow_window, base.horizon))
         runs: dict[str, dict[str, list[float]]] = {}
-        for fidelity in ("message", "flow"):
-            scenario = base.model_copy(update={"fidelity": fidelity})
+        for fidelity, windows in (("message", None), ("flow", None), ("shared", shared)):
+            scenario = base.model_copy(
+                update={"fidelity": "message" if fidelity == "message" else "flow"})
             values: dict[str, list[float]] = {name: [] for name in FIGURES}
             for r in range(replications):
-                metrics = run_replication(scenario, registry, a, r, str(SHOP)).metrics
+                metrics = run_replication(scenario, registry, a, r, str(SHOP), assembly,
+                                          windows).metrics
                 for name in FIGURES:
                     if metrics[name] is not None:
                         values[name].append(float(metrics[name]))  # type: ignore[arg-type]
             runs[fidelity] = values
         for name in FIGURES:
-            message = confidence_interval(runs["message"][name])
-            flow = sum(runs["flow"][name]) / len(runs["flow"][name])
-            rows.append((architecture.name, name, flow, message,
-                         message.lo is not None and message.lo <= flow <= message.hi))
+            means = [sum(runs[f][name]) / len(runs[f][name]) for f in ("flow", "shared")]
+            rows.append((architecture.name, name, means,
+                         confidence_interval(runs["message"][name])))
     return rows
 
 
-def region(shops: int) -> tuple[int, int, float]:
-    """Runs and seconds of ``shops`` shops x every architecture x one replication of a year."""
-    from testbed.experiments.replications import run_replication
+def region(shops: int, replications: int, jobs: int) -> tuple[int, int, float, float]:
+    """Shops, runs, seconds and this process's CPU seconds of ``shops`` shops x every
+    architecture x ``replications`` replications of a year, run as the guidance study runs
+    its baseline: its task, its executor (``jobs`` processes), windows shared by a shop's
+    replications."""
+    from testbed.experiments.tasks import LocalExecutor, run_tasks
     from testbed.region import generate, load_region
     from testbed.registry import load_registry
-    from testbed.scenario import scenario_model
+    from testbed.workflows.guidance_study import shop_task
 
     registry = load_registry()
-    area = load_region(REGION, registry).model_copy(
-        update={"shops": shops, "horizon": YEAR, "replications": 1, "fidelity": "flow"})
-    model = scenario_model(registry)
-    runs = 0
-    start = time.perf_counter()
-    documents = generate(area, registry)
-    for document in documents:
-        scenario = model.model_validate({k: v for k, v in document.items() if k != "size"})
-        for a in range(len(scenario.architectures)):
-            run_replication(scenario, registry, a, 0, scenario.name)
-            runs += 1
-    return len(documents), runs, time.perf_counter() - start
+    area = load_region(REGION, registry).model_copy(update={
+        "shops": shops, "horizon": YEAR, "replications": replications, "fidelity": "flow"})
+    start, cpu = time.perf_counter(), time.process_time()
+    documents = []
+    for shop in generate(area, registry):
+        document = {k: v for k, v in shop.items() if k != "size"}
+        document.pop("offer_filters", None)
+        documents.append(document)
+    payloads = [{"scenario": d, "architecture": a, "replication": r, "disabled": []}
+                for d in documents for a in range(len(d["architectures"]))
+                for r in range(replications)]
+    run_tasks(shop_task, payloads, LocalExecutor(jobs))
+    return (len(documents), len(payloads), time.perf_counter() - start,
+            time.process_time() - cpu)
 
 
 def main() -> None:
@@ -123,28 +141,42 @@ def main() -> None:
     parser.add_argument("--agreement-days", type=float, default=7.0)
     parser.add_argument("--replications", type=int, default=4)
     parser.add_argument("--shops", type=int, default=20)
+    parser.add_argument("--region-replications", type=int, default=20)
+    parser.add_argument("--parts", nargs="+", choices=PARTS, default=PARTS)
     args = parser.parse_args()
     print(f"{platform.processor() or platform.machine()}, Python {platform.python_version()}, "
           f"{time.strftime('%Y-%m-%d')}")
 
-    print("\none simulated year of the SME shop, one replication, flow level, one core")
-    for row in year_runs():
-        print(f"  {row['name']:<28} {row['seconds']:6.2f} s  {row['peak_mb']:5.0f} MB peak")
+    if "year" in args.parts:
+        print("\none simulated year of the SME shop, one replication, flow level, one core")
+        for row in year_runs():
+            print(f"  {row['name']:<28} {row['seconds']:6.2f} s ({row['cpu']:.2f} s CPU)  "
+                  f"{row['peak_mb']:5.0f} MB peak")
 
-    print(f"\nagreement over {args.agreement_days:g} days, {args.replications} replications")
-    for name, figure, flow, message, inside in agreement(args.agreement_days,
-                                                         args.replications):
-        interval = f"[{message.lo:.4g}, {message.hi:.4g}]" if message.lo is not None else "-"
-        print(f"  {name:<28} {figure:<22} flow {flow:<12.5g} message {message.mean:<12.5g} "
-              f"{interval:<26} {'within' if inside else 'OUTSIDE'}")
+    if "agreement" in args.parts:
+        print(f"\nagreement over {args.agreement_days:g} days, {args.replications} replications;"
+              " flow with a window per replication, then one shared as the region study does")
+        for name, figure, flows, message in agreement(args.agreement_days, args.replications):
+            interval = f"[{message.lo:.4g}, {message.hi:.4g}]" \
+                if message.lo is not None else "-"
+            verdicts = " ".join("within" if message.lo is not None and
+                                message.lo <= f <= message.hi else "OUTSIDE" for f in flows)
+            print(f"  {name:<26} {figure:<22} flow {flows[0]:<11.5g} shared {flows[1]:<11.5g} "
+                  f"message {message.mean:<11.5g} {interval:<24} {verdicts}")
 
-    shops, runs, seconds = region(args.shops)
-    per_run = seconds / runs
+    if "region" not in args.parts:
+        return
     target = 1000 * 5 * 20
-    print(f"\nregion study at flow level: {shops} shops x architectures x 1 replication x 1 "
-          f"year = {runs} runs in {seconds:.1f} s on one core ({per_run:.3f} s a run)")
-    print(f"  extrapolated, not measured: 1,000 shops x 5 x 20 = {target:,} runs on 2 cores "
-          f"~ {target * per_run / 2 / 3600:.2f} h")
+    print(f"\nregion study at flow level, {args.region_replications} replications of 1 year, "
+          "as the guidance study runs it")
+    for jobs in (1, 2):
+        shops, runs, seconds, cpu = region(args.shops, args.region_replications, jobs)
+        per_run = seconds / runs
+        own = f", {cpu / runs * 1000:.1f} ms CPU" if jobs == 1 else ""
+        print(f"  {jobs} core{'s' if jobs > 1 else ''}: {shops} shops x architectures x "
+              f"{args.region_replications} = {runs} runs in {seconds:.1f} s "
+              f"({per_run * 1000:.1f} ms a run{own}); extrapolated, not measured: {target:,} runs "
+              f"~ {target * per_run / 3600:.2f} h")
 
 
 if __name__ == "__main__":

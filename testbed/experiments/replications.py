@@ -23,6 +23,7 @@ from testbed.metrics.stats import QuantileSketch
 from testbed.registry import Registry
 from testbed.scenario import Scenario
 from testbed.sim.flow import FlowModel
+from testbed.sim.flow_window import Window
 from testbed.sim.model import FactoryModel, RunRecord
 from testbed.sim.randomness import derive_seed, stream
 
@@ -127,22 +128,26 @@ def project_figures(scenario: Scenario, assembly: Assembly, record: RunRecord,
     return figures, breakdown, notes
 
 
-def simulate(scenario: Scenario, assembly: Assembly, seed: int) -> RunRecord:
-    """One run of the assembled shop at the scenario's fidelity."""
+def simulate(scenario: Scenario, assembly: Assembly, seed: int,
+             windows: list[Window] | None = None) -> RunRecord:
+    """One run of the assembled shop at the scenario's fidelity (``windows``: see
+    :class:`FlowModel`)."""
     if scenario.fidelity == "flow":
         return FlowModel(assembly.machines, assembly.network, assembly.wiring, seed,
-                         scenario.flow_window).run(scenario.horizon)
+                         scenario.flow_window, windows).run(scenario.horizon)
     return FactoryModel(assembly.machines, assembly.network, assembly.wiring,
                         seed).run(scenario.horizon)
 
 
 def run_replication(scenario: Scenario, registry: Registry, architecture: int,
                     replication: int, file: str | None = None,
-                    assembly: Assembly | None = None) -> Outcome:
-    """One replication of one architecture; pass ``assembly`` when the caller has wired it."""
+                    assembly: Assembly | None = None,
+                    windows: list[Window] | None = None) -> Outcome:
+    """One replication of one architecture; pass ``assembly`` when the caller has wired it,
+    and ``windows`` when it shares a flow-level up-state measurement across replications."""
     assembly = assembly or assemble(scenario, architecture, registry, file)
     seed = replication_seed(scenario.seed, replication)
-    record = simulate(scenario, assembly, seed)
+    record = simulate(scenario, assembly, seed, windows)
     metrics, per_consumer, per_machine = figures_of(record)
     project, breakdown, project_notes = project_figures(scenario, assembly, record, seed)
     metrics.update(project)

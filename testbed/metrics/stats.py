@@ -146,15 +146,27 @@ class QuantileSketch:
         maximum are ``low`` and ``high`` exactly. The flow-level engine
         uses this for messages that waited out an outage in a buffer (docs/metrics.md).
         """
-        if not n >= 0 or not high >= low:
-            raise ValueError(f"need n >= 0 and low <= high, got n={n!r}, [{low!r}, {high!r}]")
+        if not n >= 0 or not 0 <= low <= high < math.inf:
+            raise ValueError(f"need n >= 0 and 0 <= low <= high < inf, got n={n!r}, "
+                             f"[{low!r}, {high!r}]")
         parts = max(1, min(pieces, ceil(n)))
         step = (high - low) / parts
         counted = 0
+        # add_many inlined: the flow engine calls this for every buffered slab it delivers
+        bins, inv_log_gamma = self._bins, self._inv_log_gamma
         for k in range(parts):
             whole = round(n * (k + 1) / parts) - counted
             if whole > 0:
-                self.add_many(low + (k + 0.5) * step, whole)
+                x = low + (k + 0.5) * step
+                if x > _ZERO_CUTOFF:
+                    i = ceil(log(x) * inv_log_gamma)
+                    if i in bins:
+                        bins[i] += whole
+                    else:
+                        self._new_bucket(i, whole)
+                else:
+                    self._zero_count += whole
+                self._sum += x * whole
                 counted += whole
         if counted:  # the spread's ends are its exact minimum and maximum
             self._min = min(self._min, low)

@@ -33,7 +33,8 @@ from typing import Any
 
 from testbed.metrics.stats import QuantileSketch
 from testbed.params import Exponential, Faults, SoftwareParams, TranslatorParams
-from testbed.sim.flow_window import measure_windows
+from testbed.sim.flow_plan import Plan, Rates, Tally, compile_plan
+from testbed.sim.flow_window import Window, measure_windows
 from testbed.sim.machines import Origin
 from testbed.sim.model import (
     DRAIN_LIMIT_S,
@@ -87,12 +88,16 @@ class FlowModel:
     """One architecture in one shop for one replication, at flow level."""
 
     def __init__(self, machines: Sequence[MachineInstance], network: ShopNetwork,
-                 wiring: Wiring, seed: int, window: float = DEFAULT_WINDOW_S) -> None:
+                 wiring: Wiring, seed: int, window: float = DEFAULT_WINDOW_S,
+                 windows: list[Window] | None = None) -> None:
+        """``windows``: up-state windows already measured for this shop and wiring (shared by
+        a region study's replications); by default each run measures its own."""
         self.instances = list(machines)
         self.network = network
         self.wiring = wiring
         self.seed = seed
         self.window = window
+        self.windows = windows
         structure = FactoryModel(machines, network, wiring, seed)
         self.links = structure.links
         self.servers = structure.servers
@@ -123,6 +128,9 @@ class FlowModel:
         self.spacing = {id(r): max((link.byte_time for link in r.links), default=0.0)
                         for r in [*self.routes.values(), *(o.route for _, o in self.origins)]}
         self.sizes = structure.sizes
+        elements: list[Stateful] = [*self.links.values(), *self.servers.values(),
+                                    *self.consumers, *self.machines]
+        self.bits = {id(e): 1 << i for i, e in enumerate(elements)}
         self._scripted: list[tuple[float, Stateful, bool]] = []
 
     def schedule_outage(self, links: Sequence[str], start: float, length: float) -> None:
@@ -145,33 +153,39 @@ class _FlowRun:
         self.model = model
         self.horizon = horizon
         nc, nm = len(model.consumers), len(model.instances)
-        self.generated = [[0.0] * nm for _ in range(nc)]
-        self.lost = [[0.0] * nm for _ in range(nc)]
-        self.delivered_up = [[0.0] * nm for _ in range(nc)]
+        self.servers = [id(s) for s in model.servers.values()]
+        # the run's counters, and the ones being written: a plan's while one is worked out
+        self.totals = self.tally = Tally.zero(nc, nm, self.servers)
+        self.recording: list[tuple[Route, Rates]] | None = None
+        self.plans: dict[tuple[int, bool, bool], Plan] = {}
+        self.time_in: dict[tuple[int, bool, bool], float] = {}
+        # the (consumer, machine) pairs the last segment delivered to, until when: their
+        # ``last`` is brought up to date only when they stop
+        self.flowing: frozenset[tuple[int, int]] = frozenset()
+        self.flowing_until = 0.0
         self.late_waited = [[0.0] * nm for _ in range(nc)]
-        self.counts = [[0.0] * nm for _ in range(nc)]
         self.alarms = [[0.0] * nm for _ in range(nc)]
         self.alarm_sum = [[0.0] * nm for _ in range(nc)]
         self.last = [[0.0] * nm for _ in range(nc)]
         self.gap = [[0.0] * nm for _ in range(nc)]
-        self.reasons: dict[str, float] = {}
         self.waited = [QuantileSketch() for _ in range(nc)]
         self.carry = [0.0] * nc
-        self.parts = [0.0] * nm
         self.blocked = [0.0] * nm
         self.breakdowns = [0] * nm
         self.downtime: dict[int, float] = {}
         self.down_since: dict[int, float] = {}
         self.outages: dict[int, int] = {}
         self.inbox: dict[int, list[Slab]] = {id(s): [] for s in model.servers.values()}
-        self.server_arrivals = {id(s): 0.0 for s in model.servers.values()}
         self.running = True
         self.gate_reachable = [True] * len(model.gates)
         self.gate_epoch = [0] * len(model.gates)
         self.gate_blocked = [False] * len(model.gates)
+        # one bit per element that is down: with running and blocked, the plan's key
+        self.down_mask = 0
         self.blocked_since = 0.0
-        self.windows = measure_windows(model.instances, model.network, model.wiring,
-                                       model.seed, min(model.window, horizon))
+        self.windows = model.windows or measure_windows(
+            model.instances, model.network, model.wiring, model.seed,
+            min(model.window, horizon))
         self._read_windows()
         self._steady_rates()
 
@@ -247,6 +261,7 @@ class _FlowRun:
             for kind, rate in self._rates(m, origin, producing=True):
                 target[(m, kind)] = target.get((m, kind), 0.0) + rate
         self.block: dict[int, float] = {}
+        self.omit: dict[int, float] = {}
         for server in model.order:
             params = model.wiring.components[server.name].params
             assert isinstance(params, TranslatorParams)
@@ -255,6 +270,7 @@ class _FlowRun:
             block = mmck_blocking(total, params.service_time.mean, params.servers,
                                   params.queue_capacity)
             self.block[id(server)] = block
+            self.omit[id(server)] = params.omission_probability
             passed = (1 - block) * (1 - params.omission_probability)
             for (m, kind), rate in here.items():
                 for route, mask in server.routes[m]:
@@ -285,10 +301,11 @@ class _FlowRun:
         masks = self.model.masks
         for c in where.down[m]:
             if masks[c] >> kind & 1:
-                self.lost[c][m] += n
-                self.reasons[reason] = self.reasons.get(reason, 0.0) + n
+                self.tally.lost[c][m] += n
+                self.tally.reasons[reason] += n
 
-    def deliver(self, consumer: Consumer, slabs: list[Slab], t0: float, t1: float) -> None:
+    def deliver(self, consumer: Consumer, slabs: list[Slab], t1: float) -> None:
+        """Slabs reaching a consumer at ``t1``: at an impulse, or in a plan's unit of time."""
         c = self.model.consumer_index[id(consumer)]
         deadline = consumer.deadline
         for m, kind, n, lo, hi, waited in slabs:
@@ -308,22 +325,21 @@ class _FlowRun:
                     self.late_waited[c][m] += n * share
                 latency = (low + high) / 2
             else:
-                self.delivered_up[c][m] += n
+                self.tally.delivered_up[c][m] += n
                 latency = offset
             if kind == COUNT:
-                self.counts[c][m] += n
+                self.tally.counts[c][m] += n
             elif kind == ALARM:
                 self.alarms[c][m] += n
                 self.alarm_sum[c][m] += n * latency
+            if self.recording is not None or (c, m) in self.flowing:
+                # a plan's unit of time, or a pair whose data is flowing: its last delivery
+                # is now, so no gap ends here
+                continue
+            # an impulse: everything arrives at once
             last = self.last[c][m]
-            if t0 == t1:  # an impulse: everything arrives at once
-                self.gap[c][m] = max(self.gap[c][m], t1 - last)
-                self.last[c][m] = max(last, t1)
-            elif t0 > last:
-                self.gap[c][m] = max(self.gap[c][m], t0 - last + self.normal_gap[c][m])
-                self.last[c][m] = t1
-            else:
-                self.last[c][m] = t1
+            self.gap[c][m] = max(self.gap[c][m], t1 - last)
+            self.last[c][m] = max(last, t1)
 
     # --- moving slabs -------------------------------------------------------------------
 
@@ -334,7 +350,7 @@ class _FlowRun:
         if route.reachable():
             target = route.target
             if isinstance(target, Consumer):
-                self.deliver(target, slabs, t0, t1)
+                self.deliver(target, slabs, t1)
             else:
                 self.inbox[id(target)].extend(slabs)
             return
@@ -353,7 +369,9 @@ class _FlowRun:
                 self.lose(route, slab, reason)
             return
         assert buffer is not None
-        if t0 == t1:
+        if self.recording is not None:
+            self.recording.append((route, [(m, kind, n) for m, kind, n, *_ in slabs]))
+        elif t0 == t1:
             self._take_in_order(route, buffer, slabs)
         else:
             self._fill(route, buffer, slabs, t0, t1)
@@ -416,13 +434,11 @@ class _FlowRun:
         """A translator passes on what reached it: less the M/M/c/K share its waiting room
         turns away and the share it omits, fanned out by what each route carries."""
         slabs = self.inbox[id(server)]
-        if not slabs and not flushed:
+        if not slabs and not any(id(r) in flushed for r in self.model.out[id(server)]):
             return
         self.inbox[id(server)] = []
-        self.server_arrivals[id(server)] += sum(s[2] for s in slabs)
-        params = self.model.wiring.components[server.name].params
-        assert isinstance(params, TranslatorParams)
-        block, omit = self.block[id(server)], params.omission_probability
+        self.tally.arrivals[id(server)] += sum(s[2] for s in slabs)
+        block, omit = self.block[id(server)], self.omit[id(server)]
         onward: dict[int, list[Slab]] = {id(r): list(flushed.get(id(r), ()))
                                          for r in self.model.out[id(server)]}
         for m, kind, n, lo, hi, waited in slabs:
@@ -451,25 +467,54 @@ class _FlowRun:
         d = t1 - t0
         if d <= 0:
             return
+        key = (self.down_mask, self.running, any(self.gate_blocked))
+        plan = self.plans.get(key)
+        if plan is None:
+            plan = self.plans[key] = self._plan()
+            self.time_in[key] = 0.0
+        # What is linear in time is added once, at the end, from the time spent in each state.
+        self.time_in[key] += d
+        if plan.reached is not self.flowing:
+            for c, m in self.flowing - plan.reached:
+                self.last[c][m] = t0
+            for c, m in plan.reached - self.flowing:
+                last = self.last[c][m]
+                if t0 > last:
+                    # the gap of the outage, and the normal one before the first arrival
+                    self.gap[c][m] = max(self.gap[c][m], t0 - last + self.normal_gap[c][m])
+            self.flowing = plan.reached
+        self.flowing_until = t1
+        for route, rates in plan.fills:
+            self._fill(route, self.model.buffers[id(route)],
+                       [(m, kind, n * d, t0, t1, False) for m, kind, n in rates], t0, t1)
+        for buffer in self.model.buffers.values():
+            if buffer.filled_until != t1:
+                buffer.area += buffer.content * d
+
+    def _plan(self) -> Plan:
+        """Push one unit of time of the present state's traffic through, into a tally of its
+        own: the rates of everything linear in time, and what reaches closed buffers."""
         model = self.model
+        self.tally = Tally.zero(len(model.consumers), len(model.instances), self.servers)
+        self.recording = []
         if self.running:
             for m in range(len(model.instances)):
                 if self.producing(m):
-                    self.parts[m] += d / model.instances[m].params.cycle_time.mean
+                    self.tally.parts[m] += 1 / model.instances[m].params.cycle_time.mean
             for m, origin in model.origins:
-                slabs = [(m, kind, rate * d, t0, t1, False)
+                slabs = [(m, kind, rate, 0.0, 1.0, False)
                          for kind, rate in self._rates(m, origin, self.producing(m))]
                 self._emitted(m, origin, slabs)
-                self.into_route(origin.route, slabs, t0, t1, origin.poll_interval is not None)
-        self.propagate(t0, t1, {})
-        for buffer in model.buffers.values():
-            if buffer.filled_until != t1:
-                buffer.area += buffer.content * d
+                self.into_route(origin.route, slabs, 0.0, 1.0, origin.poll_interval is not None)
+        self.propagate(0.0, 1.0, {})
+        plan = compile_plan(self.tally, self.totals, self.recording)
+        self.tally, self.recording = self.totals, None
+        return plan
 
     def _emitted(self, m: int, origin: Origin, slabs: list[Slab]) -> None:
         masks = self.model.masks
         for c in origin.route.down[m]:
-            self.generated[c][m] += sum(s[2] for s in slabs if masks[c] >> s[1] & 1)
+            self.tally.generated[c][m] += sum(s[2] for s in slabs if masks[c] >> s[1] & 1)
 
     def impulse(self, t: float, emitted: list[tuple[int, int]]) -> None:
         """What happens at one instant: events machines emit, and buffers flushed by the
@@ -493,13 +538,15 @@ class _FlowRun:
                 released = self.flush(route)
                 if released:
                     flushed[id(route)] = released
-        self.propagate(t, t, flushed)
+        if flushed or any(self.inbox.values()):
+            self.propagate(t, t, flushed)
 
     def set_state(self, element: Stateful, up: bool, t: float) -> list[tuple[int, int]]:
         """Change one element's state; return the (machine, kind) events it emits."""
         if element.up == up:
             return []
         element.up = up
+        self.down_mask ^= self.model.bits[id(element)]
         key = id(element)
         if up:
             self.downtime[key] = self.downtime.get(key, 0.0) + t - self.down_since[key]
@@ -631,7 +678,23 @@ class _FlowRun:
 
     # --- the record ---------------------------------------------------------------------
 
+    def _settle(self) -> None:
+        """Add each state's rates times the time spent in it; stop the flowing clocks."""
+        totals = self.totals
+        for key, d in self.time_in.items():
+            plan = self.plans[key]
+            for row, i, rate in plan.cells:
+                row[i] += rate * d
+            for server, rate in plan.arrivals:
+                totals.arrivals[server] += rate * d
+            for reason, rate in plan.reasons:
+                totals.reasons[reason] += rate * d
+        for c, m in self.flowing:
+            self.last[c][m] = self.flowing_until
+        self.time_in, self.flowing = {}, frozenset()
+
     def _record(self, end: float) -> RunRecord:
+        self._settle()
         model = self.model
         horizon = self.horizon
         in_flight = 0.0
@@ -645,13 +708,13 @@ class _FlowRun:
         records = []
         for c, consumer in enumerate(model.consumers):
             records.append(self._consumer_record(c, consumer))
-        reasons = Counter({k: round(v) for k, v in self.reasons.items() if round(v) > 0})
+        reasons = Counter({k: round(v) for k, v in self.totals.reasons.items() if round(v) > 0})
         record = RunRecord(
             horizon=horizon,
             machines=[m.id for m in model.instances],
             consumers=records,
             loss_reasons=reasons,
-            parts=[round(p) for p in self.parts],
+            parts=[round(p) for p in self.totals.parts],
             blocked_time=list(self.blocked),
             mean_cycle=[m.params.cycle_time.mean for m in model.instances],
             breakdowns=list(self.breakdowns),
@@ -671,7 +734,7 @@ class _FlowRun:
             completed = sum(s.completed for s in seen)
             sojourn = sum(s.mean_sojourn * s.completed for s in seen) / completed \
                 if completed else 0.0
-            arrivals = round(self.server_arrivals[id(server)])
+            arrivals = round(self.totals.arrivals[id(server)])
             record.servers.append(QueueRecord(server.name, self.in_system[id(server)],
                                               arrivals, sojourn, arrivals, end))
         for (here, there), route in model.routes.items():
@@ -690,19 +753,20 @@ class _FlowRun:
         """Whole counts from expected ones: generated and lost are rounded, delivered is what
         is left, so generated = delivered + lost holds exactly for every machine."""
         nm = len(self.model.instances)
-        generated = [round(x) for x in self.generated[c]]
-        lost = [min(round(x), g) for x, g in zip(self.lost[c], generated, strict=True)]
+        generated = [round(x) for x in self.totals.generated[c]]
+        lost = [min(round(x), g) for x, g in zip(self.totals.lost[c], generated, strict=True)]
         delivered = [g - x for g, x in zip(generated, lost, strict=True)]
         late = []
+        unbuffered = self.totals.delivered_up[c]
         for m in range(nm):
-            expected = self.delivered_up[c][m] * self.late_share[c][m] + self.late_waited[c][m]
+            expected = unbuffered[m] * self.late_share[c][m] + self.late_waited[c][m]
             late.append(min(round(expected), delivered[m]))
         latency = QuantileSketch()
         for g, window in enumerate(self.windows):
             seen = window.consumers.get(consumer.name)
             if seen is None or seen.latency.count == 0:
                 continue
-            up = sum(self.delivered_up[c][m] for m in range(nm) if self.group[m] == g)
+            up = sum(unbuffered[m] for m in range(nm) if self.group[m] == g)
             latency.add_scaled(seen.latency, up / seen.latency.count)
         latency.merge(self.waited[c])
         gaps = []
@@ -714,7 +778,7 @@ class _FlowRun:
                             self.horizon - self.last[c][m]))
         return ConsumerRecord(
             consumer.name, consumer.name, generated, delivered, late, lost, gaps, latency,
-            [round(x) for x in self.counts[c]], [round(x) for x in self.alarms[c]],
+            [round(x) for x in self.totals.counts[c]], [round(x) for x in self.alarms[c]],
             list(self.alarm_sum[c]))
 
 

@@ -10,13 +10,22 @@ with a 95 % interval across shops, by size of shop, and the shops the guidance m
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from testbed import __version__
-from testbed.assemble import assemble
+from testbed.assemble import Assembly, assemble
 from testbed.experiments.replications import run_replication
-from testbed.experiments.tasks import Executor, Payload, Result, TaskCache, run_tasks, scenario_of
+from testbed.experiments.tasks import (
+    Executor,
+    Payload,
+    Result,
+    TaskCache,
+    run_tasks,
+    scenario_of,
+    task_key,
+)
 from testbed.guidance import Guidance, VendorShareRule, apply
 from testbed.metrics.definitions import METRICS
 from testbed.metrics.lockin import vendor_shares
@@ -24,6 +33,8 @@ from testbed.metrics.stats import paired_difference_interval
 from testbed.region import Region, generate
 from testbed.registry import Registry
 from testbed.report.study import Change, StudyResults, VariantResult, Worse
+from testbed.scenario import Scenario
+from testbed.sim.flow_window import Window, measure_windows
 from testbed.sim.randomness import stream
 
 BASELINE = "baseline"
@@ -31,12 +42,37 @@ ALL_RULES = "all rules"
 CHOICE_CRITERIA = ("cost", "payback_months", "loss_fraction", "lock_in_score")
 
 
+# A worker's up-state windows of the last (shop variant, architecture) pairs it ran: tasks
+# come replication innermost, so a pair's replications find theirs here.
+_WINDOWS: OrderedDict[str, list[Window]] = OrderedDict()
+_WINDOWS_KEPT = 16
+
+
+def shared_windows(payload: Payload, scenario: Scenario, assembly: Assembly
+                   ) -> list[Window] | None:
+    """At flow fidelity, one up-state window per shop variant and architecture, on the
+    shop's seed, for all its replications; their faults stay their own. The window's
+    sampling error is then common to a shop's replications (docs/architecture.md)."""
+    if scenario.fidelity != "flow":
+        return None
+    key = task_key({**payload, "replication": None})
+    windows = _WINDOWS.pop(key, None)
+    if windows is None:
+        windows = measure_windows(assembly.machines, assembly.network, assembly.wiring,
+                                  scenario.seed, min(scenario.flow_window, scenario.horizon))
+    _WINDOWS[key] = windows
+    if len(_WINDOWS) > _WINDOWS_KEPT:
+        _WINDOWS.popitem(last=False)
+    return windows
+
+
 def shop_task(payload: Payload) -> Result:
     """One replication of one architecture of one shop variant (runs on any worker)."""
     scenario, registry = scenario_of(payload)
     index, replication = payload["architecture"], payload["replication"]
     assembly = assemble(scenario, index, registry, scenario.name)
-    outcome = run_replication(scenario, registry, index, replication, scenario.name, assembly)
+    outcome = run_replication(scenario, registry, index, replication, scenario.name, assembly,
+                              shared_windows(payload, scenario, assembly))
     shares = vendor_shares(assembly.wiring)
     total = sum(shares.values())
     return {"metrics": outcome.metrics,
