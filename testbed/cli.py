@@ -127,6 +127,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, default=None, help="override the scenario's seed")
     run.add_argument("--replications", type=int, default=None,
                      help="override the scenario's replications")
+    run.add_argument("--fidelity", choices=["message", "flow"], default=None,
+                     help="override the scenario's fidelity (flow: long horizons in seconds)")
+    run.add_argument("--horizon", default=None, metavar="DURATION",
+                     help="override the scenario's horizon, e.g. 1y")
     run.add_argument("--quiet", action="store_true", help="no table, no progress bar")
 
     compare = sub.add_parser(
@@ -139,6 +143,10 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--seed", type=int, default=None, help="override the scenario's seed")
     compare.add_argument("--replications", type=int, default=None,
                          help="override the scenario's replications")
+    compare.add_argument("--fidelity", choices=["message", "flow"], default=None,
+                         help="override the scenario's fidelity (flow: long horizons in seconds)")
+    compare.add_argument("--horizon", default=None, metavar="DURATION",
+                         help="override the scenario's horizon, e.g. 1y")
     compare.add_argument("--quiet", action="store_true", help="no progress, no summary")
 
     verify = sub.add_parser("verify", help="verify a vendor's claims: verdicts, JUnit XML, HTML")
@@ -315,7 +323,8 @@ def _plugins(registry: Registry) -> int:
 def _scenario(args: argparse.Namespace, registry: Registry) -> Scenario:
     scenario = load_scenario(args.scenario, registry)
     overrides = {key: value for key, value in
-                 (("seed", args.seed), ("replications", args.replications)) if value is not None}
+                 (("seed", args.seed), ("replications", args.replications),
+                  ("fidelity", args.fidelity), ("horizon", args.horizon)) if value is not None}
     if overrides:
         # Validated like the file itself, so --replications 0 is refused, not run.
         document = {**scenario.model_dump(mode="json", by_alias=True), **overrides}

@@ -80,3 +80,18 @@ def test_the_scenario_schema_accepts_the_bundled_scenario(registry: Registry) ->
     document = yaml.safe_load((BUNDLED / "sme-legacy-shop.yaml").read_text())
     jsonschema.validate(document, json_schema(registry))
     load_scenario(BUNDLED / "sme-legacy-shop.yaml", registry)
+
+
+def test_a_year_at_flow_level_from_the_command_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An adviser looks a year ahead without editing the file: the command line overrides the
+    fidelity and the horizon, and the results say so."""
+    out = tmp_path / "year"
+    code = main(["run", str(TEST_SCENARIOS / "small-shop.yaml"), "--fidelity", "flow",
+                 "--horizon", "1y", "--replications", "2", "--out", str(out), "--quiet"])
+    assert code == 0
+    results = Results.model_validate_json((out / "results.json").read_text())
+    assert results.horizon_s == pytest.approx(365.25 * 86_400, rel=0.01)
+    assert main(["run", str(TEST_SCENARIOS / "small-shop.yaml"), "--horizon", "200y",
+                 "--out", str(tmp_path / "no"), "--quiet"]) == 2
+    assert "horizon" in capsys.readouterr().err
