@@ -1,0 +1,137 @@
+"""What a flow-level run knows of the up state before it starts.
+
+From the fault-free windows: each consumer's mean latency, late share and longest normal gap
+per machine, and each translator's mean number in system. From theory, at the arrival rates
+with everything up: the M/M/c/K share each translator turns away, and the mix of what a crash
+finds queued.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from testbed.params import Exponential, TranslatorParams
+from testbed.sim.flow_window import Window
+from testbed.sim.machines import Origin
+from testbed.sim.network import COUNT, SAMPLE, STATE, Server
+from testbed.sim.queueing import expected_longest_exponential_gap, mmck_blocking
+from testbed.wiring import MachineInstance
+
+if TYPE_CHECKING:
+    from testbed.sim.flow import FlowModel
+
+
+def emission_rates(inst: MachineInstance, origin: Origin,
+                   producing: bool) -> list[tuple[int, float]]:
+    """The (kind, rate) of each kind of message the machine sends through ``origin``."""
+    params = inst.params
+    rates = []
+    if origin.mask >> COUNT & 1 and producing:
+        rates.append((COUNT, 1.0 / params.cycle_time.mean))
+    if origin.mask >> STATE & 1 and params.state_changes > 0:
+        rates.append((STATE, params.state_changes))
+    if origin.mask >> SAMPLE & 1:
+        interval = origin.poll_interval or params.sample_interval
+        rates.append((SAMPLE, 1.0 / interval))
+    return rates
+
+
+class SteadyState:
+    """The up state of one run's shop: read from its windows, and worked out in closed form."""
+
+    def __init__(self, model: FlowModel, windows: list[Window], horizon: float) -> None:
+        self.model = model
+        self.windows = windows
+        self.horizon = horizon
+        self._read_windows()
+        self._steady_rates()
+
+    def _read_windows(self) -> None:
+        model = self.model
+        index = {m.id: i for i, m in enumerate(model.instances)}
+        self.group = [0] * len(model.instances)
+        for g, window in enumerate(self.windows):
+            for name in window.machines:
+                self.group[index[name]] = g
+        nc = len(model.consumers)
+        self.up_mean = [[0.0] * len(self.windows) for _ in range(nc)]
+        self.late_share = [[0.0] * len(model.instances) for _ in range(nc)]
+        self.normal_gap = [[0.0] * len(model.instances) for _ in range(nc)]
+        for c, consumer in enumerate(model.consumers):
+            for g, window in enumerate(self.windows):
+                seen = window.consumers.get(consumer.name)
+                if seen is None:
+                    continue
+                if seen.latency.count:
+                    self.up_mean[c][g] = seen.latency.mean
+                pooled_late = sum(seen.late.values()) / max(1, sum(seen.delivered.values()))
+                for name in window.machines:
+                    m = index[name]
+                    got = seen.delivered.get(name, 0)
+                    self.late_share[c][m] = seen.late[name] / got if got else pooled_late
+                    self.normal_gap[c][m] = seen.max_gap.get(name, 0.0) if got else 0.0
+        for c in range(nc):
+            for m, inst in enumerate(model.instances):
+                rate = self._poisson_rate(c, inst)
+                if rate <= 0:
+                    continue
+                seen_gap = self.normal_gap[c][m]
+                if seen_gap > 0:
+                    # The longest of N gaps with an exponential tail of this rate grows by
+                    # ln(k) / rate when N grows k-fold: from the window's span to the run's.
+                    span = self.windows[self.group[m]].length
+                    self.normal_gap[c][m] = seen_gap + math.log(max(1.0, self.horizon / span)) \
+                        / rate
+                else:
+                    self.normal_gap[c][m] = expected_longest_exponential_gap(rate, self.horizon)
+        self.in_system: dict[int, float] = {}
+        for server in model.servers.values():
+            self.in_system[id(server)] = sum(w.servers[server.name].in_system
+                                             for w in self.windows if server.name in w.servers)
+
+    def _poisson_rate(self, c: int, inst: MachineInstance) -> float:
+        """Rate of the machine's traffic to the consumer when all of it is Poisson (state
+        changes, and counts when the cycle is exponential), else 0: the longest normal gap of
+        Poisson traffic grows with the horizon, which a short window cannot show, while
+        regular traffic (samples, counts of a steady cycle) keeps the window's longest gap."""
+        mask = self.model.masks[c]
+        params = inst.params
+        if mask >> SAMPLE & 1:
+            return 0.0
+        rate = params.state_changes if mask >> STATE & 1 else 0.0
+        if mask >> COUNT & 1:
+            if not isinstance(params.cycle_time, Exponential):
+                return 0.0
+            rate += 1.0 / params.cycle_time.mean
+        return rate
+
+    def _steady_rates(self) -> None:
+        """Arrival rates at each translator with everything up: the M/M/c/K share it turns
+        away, and the mix of what a crash finds queued."""
+        model = self.model
+        arrivals: dict[int, dict[tuple[int, int], float]] = {id(s): {} for s in
+                                                              model.servers.values()}
+        for m, origin in model.origins:
+            target = arrivals[id(origin.route.target)]
+            for kind, rate in emission_rates(model.instances[m], origin, producing=True):
+                target[(m, kind)] = target.get((m, kind), 0.0) + rate
+        self.block: dict[int, float] = {}
+        self.omit: dict[int, float] = {}
+        for server in model.order:
+            params = model.wiring.components[server.name].params
+            assert isinstance(params, TranslatorParams)
+            here = arrivals[id(server)]
+            total = sum(here.values())
+            block = mmck_blocking(total, params.service_time.mean, params.servers,
+                                  params.queue_capacity)
+            self.block[id(server)] = block
+            self.omit[id(server)] = params.omission_probability
+            passed = (1 - block) * (1 - params.omission_probability)
+            for (m, kind), rate in here.items():
+                for route, mask in server.routes[m]:
+                    if mask >> kind & 1 and isinstance(route.target, Server):
+                        there = arrivals[id(route.target)]
+                        there[(m, kind)] = there.get((m, kind), 0.0) + rate * passed
+        self.mix = {key: {mk: r / sum(rates.values()) for mk, r in rates.items()}
+                    for key, rates in arrivals.items() if sum(rates.values()) > 0}
