@@ -7,7 +7,7 @@ engine reads only the fields defined here, so any plugin's item can be simulated
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -28,6 +28,32 @@ class Strict(BaseModel):
     """Base for every document model: unknown keys are errors, not silently ignored."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ItemParams(Strict):
+    """Base for the parameters of catalogue items. A plugin redeclares a field to give it
+    another default (``tag_count: int = 4``), which in pydantic would drop the field's limits
+    with it; they are put back here, and defaults are checked like any value, so neither a
+    plugin nor a scenario can give an item an impossible value."""
+
+    model_config = ConfigDict(validate_default=True)
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        changed = False
+        for parent in cls.__mro__[1:]:
+            fields = getattr(parent, "__pydantic_fields__", {})
+            for name, field in fields.items():
+                mine = cls.model_fields.get(name)
+                if mine is None or mine is field:
+                    continue
+                missing = [limit for limit in field.metadata if limit not in mine.metadata]
+                if missing:
+                    mine.metadata.extend(missing)
+                    changed = True
+        if changed:
+            cls.model_rebuild(force=True)
 
 
 # --- random quantities ---------------------------------------------------------------------
@@ -134,7 +160,7 @@ MessageKind = Literal["count", "state", "alarm", "sample"]
 ALL_MESSAGE_KINDS: tuple[MessageKind, ...] = ("count", "state", "alarm", "sample")
 
 
-class MachineParams(Strict):
+class MachineParams(ItemParams):
     """What the engine needs to know of a machine: its production and its data interface."""
 
     protocol: str = Field(description="interface protocol, e.g. modbus-rtu, opcua, paper")
@@ -161,7 +187,7 @@ class LinkSpec(Strict):
     outages: Faults | None = None
 
 
-class ComponentParams(Strict):
+class ComponentParams(ItemParams):
     """Common to everything that is bought: who sells it and what it costs."""
 
     vendor: str = Field(default="generic", min_length=1)
@@ -209,7 +235,7 @@ class SoftwareParams(ComponentParams):
     setup_hours: float = Field(default=0.0, ge=0)
 
 
-class ArchitectureParams(Strict):
+class ArchitectureParams(ItemParams):
     """Options every architecture takes; an architecture's own params model adds to these."""
 
     consumers: list[str] = Field(

@@ -213,7 +213,10 @@ def _registrar(plugin: str, table: dict[str, Any], item_type: type[Item]) -> Cal
                 raise PluginError(f"{where}: architecture {item.name!r} has no wire function")
         else:
             try:
-                params.model_validate({})
+                defaults = params.model_validate({})
+                # Also as the testbed's own model sees them: a plugin may narrow a field's
+                # type, never give the engine a value its type does not allow.
+                base.model_validate(defaults.model_dump(include=set(base.model_fields)))
             except pydantic.ValidationError as exc:
                 raise PluginError(
                     f"{where}: the defaults of {item.category} {item.name!r} are invalid: "

@@ -7,13 +7,18 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Literal
 
 import pytest
+import yaml
 from conftest import ROOT, TEST_SCENARIOS
 from testbed_catalogue.machines import PlcModbusTcp
 
 from testbed import MachineKind, TranslatorKind, hookimpl
-from testbed.registry import PluginError, load_registry
+from testbed.errors import InputError
+from testbed.params import Constant, DistributionSpec, TranslatorParams
+from testbed.registry import PluginError, Registry, load_registry
+from testbed.scenario import load_scenario
 
 DEMO = ROOT / "tests" / "fixtures" / "testbed-demo-plugin"
 
@@ -102,12 +107,29 @@ class _WrongType:
         register({"name": "dict-machine"})
 
 
+class _ImpossibleDefault:
+    @hookimpl
+    def testbed_register_translators(self, register: Callable[[TranslatorKind], None]) -> None:
+        class Loose(TranslatorParams):
+            role: Literal["gateway"] = "gateway"
+            location: Literal["edge"] = "edge"
+            inputs: list[str] = ["modbus-tcp"]
+            output: str = "opcua"
+            open_output: bool = True
+            service_time: DistributionSpec = Constant(dist="constant", value=0.01)
+            servers: int = -3  # redeclared for its default, which pydantic lets drop ge=1
+
+        register(TranslatorKind(name="loose-gateway", description="x", params=Loose))
+
+
 @pytest.mark.parametrize(("plugin", "expected"), [
     (_Raises(), "plugin 'broken' raised in testbed_register_translators: RuntimeError: "
                 "licence server unreachable"),
     (_Misspelt(), "plugin 'broken' implements a hook the testbed does not have"),
     (_WrongType(), "plugin 'broken' registered {'name': 'dict-machine'} where a MachineKind "
                    "was expected"),
+    (_ImpossibleDefault(), "plugin 'broken': the defaults of translator 'loose-gateway' are "
+                           "invalid"),
 ])
 def test_a_broken_plugin_is_named_in_a_clear_error(plugin: object, expected: str) -> None:
     with pytest.raises(PluginError, match="broken") as caught:
@@ -122,3 +144,19 @@ def test_testbed_plugins_lists_every_builtin_with_its_plugin() -> None:
                  "vendor-cloud"):
         assert name in listing.stdout
     assert "interop-testbed" in listing.stdout
+
+
+def test_a_redeclared_default_keeps_the_testbeds_limits_for_the_user_too(
+        registry: Registry, tmp_path: Path) -> None:
+    """The catalogue's paper station redeclares tag_count only to give it another default;
+    a scenario still cannot give it a negative number of tags."""
+    document = yaml.safe_load((TEST_SCENARIOS / "small-shop.yaml").read_text())
+    for machine in document["shop"]["machines"]:
+        if machine["kind"] == "paper-station":
+            machine["tag_count"] = -5
+    path = tmp_path / "negative-tags.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    with pytest.raises(InputError) as caught:
+        load_scenario(path, registry)
+    message = str(caught.value)
+    assert "tag_count" in message and "greater than or equal to 0" in message
