@@ -35,11 +35,12 @@ def _options(args: argparse.Namespace) -> LiveOptions:
     users = None
     if args.security:
         if args.users is None:
-            raise InputError(None, [Problem("--users", "with --security, give a users file "
-                                                       "(name: password, mode 600)")])
+            raise InputError("command line", [Problem(
+                "--users", "with --security, give a users file (name: password, mode 600)")])
         users = load_users(args.users)
     elif args.users is not None:
-        raise InputError(None, [Problem("--users", "users are only checked with --security")])
+        raise InputError("command line", [Problem(
+            "--users", "users are only checked with --security")])
     return LiveOptions(architecture=args.architecture, speed=args.speed, host=args.host,
                        opcua_port=args.opcua_port, modbus_port=args.modbus_port,
                        duration=args.duration, users=users, pki=args.out / "pki")
@@ -49,10 +50,11 @@ def live_command(args: argparse.Namespace, registry: Registry, err: Console) -> 
     scenario = load_scenario(args.scenario, registry)
     options = _options(args)
     if not args.debug_protocols:
-        # asyncua and pymodbus log every reconnect and revised parameter; the status line
-        # says what a user needs.
+        # asyncua and pymodbus log every reconnect and revised parameter, and log with a
+        # traceback what they then raise; the status line and our own errors say what a user
+        # needs.
         for name in ("asyncua", "pymodbus"):
-            logging.getLogger(name).setLevel(logging.ERROR)
+            logging.getLogger(name).setLevel(logging.CRITICAL)
     if not is_loopback(options.host):
         err.print(f"[bold red]WARNING: live endpoints listen on {options.host}, reachable "
                   f"from other machines"
@@ -67,7 +69,7 @@ async def _serve(run: LiveRun, args: argparse.Namespace, err: Console) -> int:
         await run.start()
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
-            raise InputError(None, [Problem(
+            raise InputError("command line", [Problem(
                 "--opcua-port/--modbus-port",
                 f"a port is in use on {args.host} ({exc.strerror}); choose free ports")]) from None
         raise
