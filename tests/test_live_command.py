@@ -1,0 +1,52 @@
+"""`testbed live` refuses what it cannot run with a clear message and exit code 2, before it
+opens a port where it can, and never with a traceback."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import BUNDLED
+
+from testbed.cli import main
+
+SHOP = str(BUNDLED / "sme-legacy-shop.yaml")
+
+
+def test_an_unknown_architecture_is_refused_with_the_names_allowed(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["live", SHOP, "--architecture", "Edge hub"]) == 2
+    err = capsys.readouterr().err
+    assert "no architecture named 'Edge hub'" in err and "'Edge gateway hub'" in err
+
+
+def test_a_users_file_others_can_read_is_refused(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    users = tmp_path / "users.yaml"
+    users.write_text("integrator: correct-horse-battery\n")
+    users.chmod(0o644)
+    assert main(["live", SHOP, "--architecture", "Edge gateway hub", "--security",
+                 "--users", str(users)]) == 2
+    err = capsys.readouterr().err
+    assert f"{users}: the users file is readable by others (mode 644)" in err
+    assert "correct-horse-battery" not in err
+    assert main(["live", SHOP, "--architecture", "Edge gateway hub", "--users",
+                 str(users)]) == 2
+    assert "users are only checked with --security" in capsys.readouterr().err
+
+
+def test_a_busy_port_is_named_without_a_traceback(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        run = subprocess.run([sys.executable, "-m", "testbed.cli", "live", SHOP,
+                              "--architecture", "Edge gateway hub", "--opcua-port", str(port),
+                              "--duration", "1min", "--out", str(tmp_path)],
+                             capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2
+    assert "a port is in use on 127.0.0.1" in run.stderr
+    assert "Traceback" not in run.stderr
