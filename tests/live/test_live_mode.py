@@ -235,7 +235,7 @@ def test_a_breakdown_raises_an_event_and_the_repair_sets_the_state(tmp_path: Pat
                 await until(lambda: lathe.up)
                 # The repair is reported through the serial kit's next poll.
                 for _ in range(200):
-                    value = await state.read_data_value()
+                    value = await state.read_data_value(raise_on_bad_status=False)
                     if value.StatusCode.is_good() and value.Value.Value == "Running":
                         break
                     await asyncio.sleep(0.05)
