@@ -26,9 +26,14 @@ from asyncua import Node, Server, ua
 from testbed.live.tags import TAG_OF_KIND, TAGS, Tag, eu_information
 
 NAMESPACE = "urn:interop-testbed:factory"
-# Bounded so that a long run's history cannot grow without limit (about a day of one-second
-# samples per tag).
-HISTORY_VALUES = 100_000
+# History is kept in memory, about 300 bytes a value (asyncua's DataValue with its dates), so it
+# is bounded in total, not per tag: the budget is shared among the machine tags, oldest values
+# dropped first. 100,000 values for each of the shop's 52 tags would have grown to 1.5 GB in a
+# month at speed 1 (benchmarks/live_endurance.py: the run's memory grew with its history). A
+# million values is about 300 MB: for the bundled shop about 19,000 per tag, five days of its
+# data at speed 1.
+HISTORY_BUDGET = 1_000_000
+HISTORY_MIN_PER_TAG = 1_000
 
 
 _ZERO: dict[ua.VariantType, object] = {ua.VariantType.UInt32: 0, ua.VariantType.Double: 0.0,
@@ -96,6 +101,7 @@ async def build(server: Server, scenario: str, architecture: str, speed: float,
         [("Machine", ua.VariantType.String), ("BreakdownCount", ua.VariantType.UInt32)])
 
     folder = await factory.add_folder(node_id(ns, "Machines"), ua.QualifiedName("Machines", ns))
+    history = max(HISTORY_MIN_PER_TAG, HISTORY_BUDGET // max(1, len(machines) * len(TAGS)))
     machine_nodes = []
     for ident, machine_kind, protocol in machines:
         obj = await folder.add_object(node_id(ns, "Machines", ident),
@@ -106,7 +112,7 @@ async def build(server: Server, scenario: str, architecture: str, speed: float,
         tags = {}
         for tag in TAGS:
             var = await _variable(obj, ns, node_id(ns, "Machines", ident, tag.name), tag)
-            await server.historize_node_data_change(var, period=None, count=HISTORY_VALUES)
+            await server.historize_node_data_change(var, period=None, count=history)
             tags[tag.kind] = var
         machine_nodes.append(MachineNodes(obj, tags))
 

@@ -132,6 +132,7 @@ class ModbusGateway:
         self.last: dict[int, list[int]] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._client: AsyncModbusTcpClient | None = None
+        self._stopping = False
 
     async def start(self) -> None:
         self._client = AsyncModbusTcpClient(self.host, port=self.port, timeout=2, retries=0)
@@ -143,8 +144,13 @@ class ModbusGateway:
         interval = poll.origin.poll_interval
         assert interval is not None and self._client is not None
         due = poll.phase
-        while True:
+        # Python 3.11's wait_for (inside pymodbus's read) loses a cancellation that arrives as
+        # the answer does, and the poll would then go on for ever and stop() with it
+        # (benchmarks/live_capacity.py hung so at the end of a run); the flag ends it anyway.
+        while not self._stopping:
             await asyncio.sleep(max(0.0, self.clock.wall_delay(due - self.clock.now())))
+            if self._stopping:
+                return
             if poll.reader.up:
                 await self._read(poll.unit)
             delay = max(0.0, self.clock.now() - self.env.now)
@@ -166,6 +172,7 @@ class ModbusGateway:
             self.last[unit] = list(answer.registers)
 
     async def stop(self) -> None:
+        self._stopping = True
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

@@ -35,6 +35,7 @@ from testbed.experiments.replications import (
 )
 from testbed.live.address_space import FactoryNodes, build
 from testbed.live.clock import Pace, SimClock, drive
+from testbed.live.guard import limit_monitors, start_guarded
 from testbed.live.modbus import ModbusGateway, ModbusMachines, ModbusUnit, Poll
 from testbed.live.publisher import DataPath, Publisher
 from testbed.live.security import (
@@ -56,6 +57,16 @@ from testbed.sim.network import Stateful
 from testbed.sim.randomness import stream
 
 STUB_USER = "testbed-stubs"
+# How long the server keeps the session of a client that vanished without closing it. OPC UA
+# keeps such a session (and its subscriptions, still sampling) so the client can come back to
+# it; asyncua allows up to ten minutes, and asyncua clients ask for an hour. A flaky client that
+# subscribes and drops twice a second would then fill asyncua's 1,000 sessions in ten minutes
+# and every new client would be refused (BadMaxConnectionsReached; tests/hostile). A minute
+# is ample for a client to reconnect after a blip.
+MAX_SESSION_TIMEOUT_S = 60.0
+# How many monitored items any one value may have, across all clients (testbed/live/guard.py):
+# the stubs take one, a shop's SCADA, MES and historian a few more.
+MAX_MONITORS_PER_VALUE = 25
 
 
 @dataclass
@@ -152,6 +163,8 @@ class LiveRun:
     async def start(self) -> None:
         server = self.server
         await server.init()
+        server.iserver.max_session_timeout_ms = MAX_SESSION_TIMEOUT_S * 1000
+        limit_monitors(server, MAX_MONITORS_PER_VALUE)
         server.set_endpoint(self.url)
         server.set_server_name("interop-testbed live factory")
         await server.set_application_uri(SERVER_URI)
@@ -195,7 +208,7 @@ class LiveRun:
                                    *model.consumers.values()]
         for element in watched:
             element.watchers.append(self.publisher.refresh_status)
-        await server.start()
+        await start_guarded(server)
         await self._start_modbus()
         wiring = self.assembly.wiring
         for cid in consumers:
