@@ -72,3 +72,40 @@ def test_a_plugin_that_never_returns_is_named(monkeypatch: pytest.MonkeyPatch) -
     with pytest.raises(PluginError, match=re.escape(expected)):
         load_registry(extra_plugins=[("stuck", _Hangs())])
     assert time.monotonic() - started < 5
+
+
+_COMMANDS = {
+    "compare": ["compare", str(SMALL)],
+    "guidance": ["guidance", str(TEST_SCENARIOS / "tiny-guidance.yaml"), "--population",
+                 str(TEST_SCENARIOS / "tiny-region.yaml")],
+    "sweep": ["sweep", str(SMALL), "--param", "shop.links[wifi].outages.mttr=30s,5min"],
+}
+
+
+@pytest.mark.parametrize("command", sorted(_COMMANDS))
+def test_a_command_killed_midway_keeps_its_results_whole_and_resumes(
+        command: str, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    args = [sys.executable, "-m", "testbed.cli", *_COMMANDS[command], "--out", str(out),
+            "--quiet", "--jobs", "2"]
+    assert subprocess.run(args, capture_output=True, timeout=600).returncode == 0
+    written = {f.name: f.read_bytes() for f in out.iterdir() if f.is_file()}
+    cache = out / ".cache"
+    for finished in cache.glob("*.json"):
+        finished.unlink()  # so the next run has everything to do again
+    again = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             start_new_session=True)
+    deadline = time.monotonic() + 300
+    while not list(cache.glob("*.json")) and again.poll() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    os.killpg(again.pid, signal.SIGKILL)  # the command and its workers, no clean-up
+    again.wait(timeout=60)
+    # Every result file is the previous one, whole: never half written.
+    assert {f.name: f.read_bytes() for f in out.iterdir() if f.is_file()} == written
+    kept = set(cache.glob("*.json"))
+    assert kept, "the kill came before any work was kept"
+    assert subprocess.run(args, capture_output=True, timeout=600).returncode == 0
+    # Resumed from what was kept, it gives exactly what the uninterrupted run gave.
+    assert kept <= set(cache.glob("*.json"))
+    assert {f.name: f.read_bytes() for f in out.iterdir() if f.is_file()} == written
