@@ -16,7 +16,7 @@ OUTAGE = TEST_SCENARIOS / "outage.yaml"
 
 def test_an_outage_loses_data_when_nothing_buffers_it(registry: Registry) -> None:
     factory = model(registry, OUTAGE, architecture=0)
-    factory.schedule_outage([factory.links["wan"]], start=1000.0, length=300.0)
+    factory.schedule_outage(["wan"], start=1000.0, length=300.0)
     record = factory.run(3600.0)
     (cloud,) = record.consumers
     # one sample a second for five minutes: 300 lost, give or take the sample at the edge
@@ -28,7 +28,7 @@ def test_an_outage_loses_data_when_nothing_buffers_it(registry: Registry) -> Non
 
 def test_a_buffer_turns_the_same_outage_into_delay(registry: Registry) -> None:
     factory = model(registry, OUTAGE, architecture=1)
-    factory.schedule_outage([factory.links["wan"]], start=1000.0, length=300.0)
+    factory.schedule_outage(["wan"], start=1000.0, length=300.0)
     record = factory.run(3600.0)
     (cloud,) = record.consumers
     assert sum(cloud.lost) == 0

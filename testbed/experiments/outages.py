@@ -31,7 +31,7 @@ def _run(assembly: Assembly, seed: int, internet: str, outage: float,
          horizon: float) -> RunRecord:
     model = FactoryModel(assembly.machines, assembly.network, assembly.wiring, seed)
     if outage > 0:
-        model.schedule_outage([model.links[internet]], LEAD_S, outage)
+        model.schedule_outage([internet], LEAD_S, outage)
     return model.run(horizon)
 
 

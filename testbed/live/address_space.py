@@ -18,7 +18,7 @@ PartCount``), so a client can address a tag without browsing.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from asyncua import Node, Server, ua
@@ -54,7 +54,6 @@ class FactoryNodes:
     inboxes: dict[str, dict[tuple[int, int], Node]]  # software -> (machine, kind) -> variable
     simulated_time: Node
     breakdown_event_type: Node
-    method_ids: dict[str, ua.NodeId] = field(default_factory=dict)
 
 
 def node_id(namespace: int, *parts: str) -> ua.NodeId:

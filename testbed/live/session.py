@@ -123,6 +123,8 @@ class LiveRun:
         self.seed = replication_seed(scenario.seed, 0)
         self.clock = SimClock(options.speed)
         self.pace = Pace()
+        # The stubs log in as a user of their own, with a password made for this run only.
+        self._stub_password = secrets.token_urlsafe(24)
         self.server = Server(user_manager=self._users())
         self.publisher = Publisher(self.server, self.clock)
         instances = self.assembly.machines
@@ -149,7 +151,6 @@ class LiveRun:
         users = self.options.users
         if users is None:
             return None
-        self._stub_password = secrets.token_urlsafe(24)
         return UserList({**users, STUB_USER: self._stub_password})
 
     @property
@@ -266,10 +267,8 @@ class LiveRun:
                 except KeyError:
                     return ua.StatusCode(ua.StatusCodes.BadInvalidArgument)
 
-            node = await factory.add_method(ua.NodeId(f"Factory.{name}", ns),
-                                            ua.QualifiedName(name, ns), method, inputs,
-                                            [boolean])
-            nodes.method_ids[name] = node.nodeid
+            await factory.add_method(ua.NodeId(f"Factory.{name}", ns),
+                                     ua.QualifiedName(name, ns), method, inputs, [boolean])
 
     # --- driving the test ---------------------------------------------------------------
 
@@ -281,7 +280,7 @@ class LiveRun:
         """Take a link down now for ``duration`` simulated seconds."""
         if link not in self.model.links or not duration > 0:
             raise KeyError(link)
-        self.model.schedule_outage([self.model.links[link]], self._soon(), float(duration))
+        self.model.schedule_outage([link], self._soon(), float(duration))
         return True
 
     def crash_translator(self, name: str, duration: float) -> bool:

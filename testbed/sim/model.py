@@ -291,15 +291,18 @@ class FactoryModel:
 
     # --- running ------------------------------------------------------------------------
 
-    def schedule_outage(self, links: Sequence[Link], start: float, length: float) -> None:
-        """Force ``links`` down from ``start`` for ``length`` seconds: the scripted outages of
-        the what-ifs, the verification of resilience claims and the tests."""
+    def schedule_outage(self, links: Sequence[str], start: float, length: float) -> None:
+        """Force the named links down from ``start`` for ``length`` seconds: the scripted
+        outages of the what-ifs, the verification of resilience claims, live mode and the
+        tests. Both fidelities take the same arguments."""
+        targets = [self.links[name] for name in links]
+
         def outage() -> Process:
             yield self.env.timeout(start)
-            for link in links:
+            for link in targets:
                 link.set_up(False)
             yield self.env.timeout(length)
-            for link in links:
+            for link in targets:
                 link.set_up(True)
 
         self.env.process(outage())

@@ -212,7 +212,7 @@ def _resilience(registry: Registry, document: ClaimsDocument, claim: ResilienceC
                              derive_seed(case.seed, "replication", r))
         routes = [route for (here, _), route in model.routes.items()
                   if assembly.wiring.components[here].kind == product]
-        links = list(dict.fromkeys(link for route in routes for link in route.links))
+        links = list(dict.fromkeys(link.name for route in routes for link in route.links))
         if not links:
             raise Skip("NOT APPLICABLE", "output-crosses-no-link",
                        f"in {case.architecture} the product's output crosses no network link")
