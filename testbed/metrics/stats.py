@@ -152,12 +152,13 @@ class QuantileSketch:
         parts = max(1, min(pieces, ceil(n)))
         step = (high - low) / parts
         counted = 0
-        # add_many inlined: the flow engine calls this for every buffered slab it delivers
-        bins, inv_log_gamma = self._bins, self._inv_log_gamma
-        for k in range(parts):
-            whole = round(n * (k + 1) / parts) - counted
+        # add_many inlined, with what the loop reads in locals: the flow engine calls this for
+        # every buffered slab it delivers
+        bins, inv_log_gamma, total = self._bins, self._inv_log_gamma, self._sum
+        for k in range(1, parts + 1):
+            whole = round(n * k / parts) - counted
             if whole > 0:
-                x = low + (k + 0.5) * step
+                x = low + (k - 0.5) * step
                 if x > _ZERO_CUTOFF:
                     i = ceil(log(x) * inv_log_gamma)
                     if i in bins:
@@ -166,8 +167,9 @@ class QuantileSketch:
                         self._new_bucket(i, whole)
                 else:
                     self._zero_count += whole
-                self._sum += x * whole
+                total += x * whole
                 counted += whole
+        self._sum = total
         if counted:  # the spread's ends are its exact minimum and maximum
             self._min = min(self._min, low)
             self._max = max(self._max, high)

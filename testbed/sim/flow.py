@@ -69,10 +69,11 @@ class FlowModel:
         self.consumer_index = {id(c): i for i, c in enumerate(self.consumers)}
         self.masks = structure.ledger.masks
         self.machines = structure.machines
+        self.machine_index = {id(m): i for i, m in enumerate(self.machines)}
         self.origins: list[tuple[int, Origin]] = [(m, o) for (m, _), o in
                                                   structure.origins.items()]
         self.gates = self.machines[0].gates if self.machines else []
-        self.order = _topological(self.servers)
+        self.order = [(id(s), s) for s in _topological(self.servers)]
         self.out: dict[int, list[Route]] = {}
         for server in self.servers.values():
             routes: list[Route] = []
@@ -84,6 +85,8 @@ class FlowModel:
             if o.poll_interval is not None:
                 self.buffers[id(o.route)] = Buffer(math.inf)
         self.routes = structure.routes
+        self.route_sender = {id(route): id(self.servers[here])
+                             for (here, _), route in self.routes.items()}
         for route in self.routes.values():
             if route.capacity:
                 self.buffers[id(route)] = Buffer(float(route.capacity))

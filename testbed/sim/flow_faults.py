@@ -116,7 +116,7 @@ class FaultState:
             self.down_since[key] = t
             if isinstance(element, Server):
                 self._crash(element)
-        machine = next((i for i, mm in enumerate(self.model.machines) if mm is element), None)
+        machine = self.model.machine_index.get(key)
         if machine is None or not self.running:
             return []
         if not up:

@@ -118,7 +118,7 @@ class SteadyState:
                 target[(m, kind)] = target.get((m, kind), 0.0) + rate
         self.block: dict[int, float] = {}
         self.omit: dict[int, float] = {}
-        for server in model.order:
+        for _, server in model.order:
             params = model.wiring.components[server.name].params
             assert isinstance(params, TranslatorParams)
             here = arrivals[id(server)]

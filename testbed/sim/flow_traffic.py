@@ -90,7 +90,8 @@ class Traffic:
             slabs = [(m, kind, n * d, t0, t1, False) for m, kind, n in rates]
             self._overflow(route, buffer.fill(slabs, t0, t1))
         for buffer in self.model.buffers.values():
-            buffer.hold(t1, d)
+            if buffer.content:
+                buffer.hold(t1, d)
 
     def stop_flowing(self) -> None:
         """Bring the delivery clocks of the pairs still receiving up to date."""
@@ -103,8 +104,8 @@ class Traffic:
         routes that just opened, pushed through at once."""
         model = self.model
         for m, kind in emitted:
-            for mm, origin in model.origins:
-                if mm == m and origin.mask >> kind & 1:
+            for origin in model.machines[m].origins:
+                if origin.mask >> kind & 1:
                     slab: Slab = (m, kind, 1.0, t, t, False)
                     self._emitted(m, origin, [slab])
                     self.into_route(origin.route, [slab], t, t,
@@ -230,14 +231,13 @@ class Traffic:
                 flushed: dict[int, list[Slab]]) -> None:
         """A translator passes on what reached it: less the M/M/c/K share its waiting room
         turns away and the share it omits, fanned out by what each route carries."""
-        slabs = self.inbox[id(server)]
-        if not slabs and not any(id(r) in flushed for r in self.model.out[id(server)]):
-            return
-        self.inbox[id(server)] = []
-        self.tally.arrivals[id(server)] += sum(s[2] for s in slabs)
-        block, omit = self.steady.block[id(server)], self.steady.omit[id(server)]
+        sid = id(server)
+        slabs = self.inbox[sid]
+        self.inbox[sid] = []
+        self.tally.arrivals[sid] += sum(s[2] for s in slabs)
+        block, omit = self.steady.block[sid], self.steady.omit[sid]
         onward: dict[int, list[Slab]] = {id(r): list(flushed.get(id(r), ()))
-                                         for r in self.model.out[id(server)]}
+                                         for r in self.model.out[sid]}
         for m, kind, n, lo, hi, waited in slabs:
             if block:
                 self.lose(server, (m, kind, n * block, lo, hi, waited), "queue full")
@@ -252,5 +252,10 @@ class Traffic:
             self.into_route(route, onward[id(route)], t0, t1)
 
     def propagate(self, t0: float, t1: float, flushed: dict[int, list[Slab]]) -> None:
-        for server in self.model.order:
-            self.forward(server, t0, t1, flushed)
+        """Forward, upstream first, every translator that has something to pass on: slabs in
+        its inbox, or a flushed buffer on one of its routes."""
+        inbox = self.inbox
+        sending = {self.model.route_sender[r] for r in flushed}
+        for sid, server in self.model.order:
+            if inbox[sid] or sid in sending:
+                self.forward(server, t0, t1, flushed)
