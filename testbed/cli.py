@@ -261,7 +261,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"plugin error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        print("interrupted: no results were written", file=sys.stderr)
+        print(f"interrupted: no report was written{_kept(args)}", file=sys.stderr)
         return 130
     except Exception as exc:
         if os.environ.get("TESTBED_DEBUG"):
@@ -271,6 +271,15 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"traceback.", file=sys.stderr)
         return EXIT_INTERNAL
     raise AssertionError(f"unhandled command {args.command}")
+
+
+def _kept(args: argparse.Namespace) -> str:
+    """Where an interrupted command's finished work waits to be resumed, if anywhere."""
+    out = getattr(args, "out", None)
+    cache = out / ".cache" if isinstance(out, Path) else None
+    if cache is None or not cache.is_dir() or not any(cache.iterdir()):
+        return ""
+    return f"; finished work is kept in {cache} and the same command resumes from it"
 
 
 def _validate(args: argparse.Namespace, registry: Registry) -> int:

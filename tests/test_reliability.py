@@ -109,3 +109,27 @@ def test_a_command_killed_midway_keeps_its_results_whole_and_resumes(
     # Resumed from what was kept, it gives exactly what the uninterrupted run gave.
     assert kept <= set(cache.glob("*.json"))
     assert {f.name: f.read_bytes() for f in out.iterdir() if f.is_file()} == written
+
+
+@pytest.mark.parametrize("command", ["run", "compare"])
+def test_ctrl_c_stops_a_command_at_once_and_says_where_its_finished_work_is(
+        command: str, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    # Ctrl-C in a terminal sends SIGINT to the command and its worker processes alike; the
+    # test's own shell may have left SIGINT ignored, so the child gets the default back.
+    interrupted = subprocess.Popen(
+        [sys.executable, "-m", "testbed.cli", command, str(SMALL), "--out", str(out), "--quiet",
+         "--jobs", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.monotonic() + 300
+    while not list((out / ".cache").glob("*.json")):
+        assert interrupted.poll() is None and time.monotonic() < deadline
+        time.sleep(0.02)
+    os.killpg(interrupted.pid, signal.SIGINT)
+    _, err = interrupted.communicate(timeout=60)
+    assert interrupted.returncode == 130
+    assert err.decode().strip() == (
+        f"interrupted: no report was written; finished work is kept in {out / '.cache'} and "
+        "the same command resumes from it")
+    assert not list(out.glob("*.json")) and not list(out.glob("*.html"))
