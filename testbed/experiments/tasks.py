@@ -147,8 +147,10 @@ def run_tasks(work: Work, payloads: Sequence[Payload], executor: Executor,
     adopt a rule is its own baseline); cached results are reused and new ones cached as they
     finish. ``on_done(done, total)`` reports progress over the distinct tasks."""
     keys = [task_key(p) for p in payloads]
-    unique = list(dict.fromkeys(keys))
-    first = {key: keys.index(key) for key in unique}
+    first: dict[str, int] = {}
+    for position, key in enumerate(keys):
+        first.setdefault(key, position)
+    unique = list(first)
     found: dict[str, Result] = {}
     for key in unique:
         cached = cache.get(key) if cache else None
