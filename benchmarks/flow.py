@@ -1,7 +1,8 @@
 """The flow-level fidelity: a simulated year's time and peak memory, agreement with the
 message level on a long horizon, and a projection of the region study.
 
-    python benchmarks/flow.py [--parts year agreement region] [--repeat 5]
+    python benchmarks/flow.py [--parts year size agreement region] [--repeat 5]
+                              [--scales 1 10 40]
                               [--agreement-days 7] [--replications 4] [--shops 20]
                               [--region-replications 20] [--region-jobs 1 2]
 
@@ -10,6 +11,8 @@ A benchmark, not a test: it prints figures (docs/performance.md quotes them).
 * year: one replication of one simulated year of the bundled SME shop per architecture at
   flow level, each in a fresh process on one core, so time and peak memory are its own,
   ``--repeat`` times: the fastest and the median;
+* size: the same year of point-to-point with the shop's machine counts multiplied by each of
+  ``--scales``: time (and how much of it the up-state window takes) and peak memory;
 * agreement: the same replications at both fidelities over ``--agreement-days``, each flow
   figure beside the message level's mean and 95% interval;
 * region: the bundled guidance study's region at flow level over one year, ``--shops`` shops
@@ -34,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SHOP = ROOT / "scenarios" / "sme-legacy-shop.yaml"
 REGION = ROOT / "scenarios" / "regions" / "east-midlands.yaml"
 YEAR = 365 * 86_400.0
-PARTS = ("year", "agreement", "region")
+PARTS = ("year", "size", "agreement", "region")
 # The bundled region offers three architectures; the target is five, so the region part adds
 # the SME shop's other two (the dearest to simulate is point-to-point: a driver per machine).
 EXTRA_ARCHITECTURES = [
@@ -48,21 +51,43 @@ _YEAR_RUN = """
 import json, resource, time
 from pathlib import Path
 from testbed.assemble import assemble
+from testbed.loader import validate_document
 from testbed.registry import load_registry
-from testbed.scenario import load_scenario
+from testbed.scenario import load_scenario, scenario_model
 from testbed.sim.flow import FlowModel
+from testbed.sim.flow_window import measure_windows
 from testbed.experiments.replications import replication_seed
 registry = load_registry()
 path = Path({path!r})
 scenario = load_scenario(path, registry)
+if {scale} != 1:
+    document = scenario.model_dump(mode="json", by_alias=True)
+    for machine in document["shop"]["machines"]:
+        machine["count"] = machine.get("count", 1) * {scale}
+    scenario = validate_document(scenario_model(registry), document, "scaled", None)
 assembly = assemble(scenario, {architecture}, registry, str(path))
+seed = replication_seed(scenario.seed, 0)
 start = time.perf_counter()
-FlowModel(assembly.machines, assembly.network, assembly.wiring,
-          replication_seed(scenario.seed, 0), scenario.flow_window).run({horizon})
+windows = measure_windows(assembly.machines, assembly.network, assembly.wiring, seed,
+                          scenario.flow_window)
+window = time.perf_counter() - start
+FlowModel(assembly.machines, assembly.network, assembly.wiring, seed, scenario.flow_window,
+          windows).run({horizon})
 seconds = time.perf_counter() - start
 print(json.dumps({{"name": scenario.architectures[{architecture}].name, "seconds": seconds,
+                  "window": window, "machines": len(assembly.machines),
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
 """
+
+
+def _year(architecture: int, scale: int = 1) -> dict[str, Any]:
+    """One replication of a simulated year in a fresh process on one core."""
+    code = _YEAR_RUN.format(path=str(SHOP), architecture=architecture, horizon=YEAR,
+                            scale=scale)
+    out = subprocess.run(["taskset", "-c", "0", sys.executable, "-c", code], check=True,
+                         capture_output=True, text=True)
+    result: dict[str, Any] = json.loads(out.stdout)
+    return result
 
 
 def year_runs(repeat: int) -> list[dict[str, Any]]:
@@ -74,10 +99,7 @@ def year_runs(repeat: int) -> list[dict[str, Any]]:
     architectures = len(load_scenario(SHOP, load_registry()).architectures)
     rows = []
     for a in range(architectures):
-        code = _YEAR_RUN.format(path=str(SHOP), architecture=a, horizon=YEAR)
-        runs = [json.loads(subprocess.run(["taskset", "-c", "0", sys.executable, "-c", code],
-                                          check=True, capture_output=True, text=True).stdout)
-                for _ in range(repeat)]
+        runs = [_year(a) for _ in range(repeat)]
         seconds = sorted(r["seconds"] for r in runs)
         rows.append({"name": runs[0]["name"], "fastest": seconds[0],
                      "median": seconds[len(seconds) // 2],
@@ -161,6 +183,8 @@ def main() -> None:
     parser.add_argument("--parts", nargs="+", choices=PARTS, default=PARTS)
     parser.add_argument("--repeat", type=int, default=5,
                         help="fresh processes per architecture for the year (default 5)")
+    parser.add_argument("--scales", type=int, nargs="+", default=[1, 10, 40],
+                        help="machine-count multipliers for the size part (default 1 10 40)")
     parser.add_argument("--region-jobs", type=int, nargs="+", default=[1, 2],
                         help="worker processes to run the region study with (default 1 2)")
     args = parser.parse_args()
@@ -173,6 +197,14 @@ def main() -> None:
         for row in year_runs(args.repeat):
             print(f"  {row['name']:<28} fastest {row['fastest']:5.2f} s  "
                   f"median {row['median']:5.2f} s  {row['peak_mb']:5.0f} MB peak")
+
+    if "size" in args.parts:
+        print("\nhow a year grows with the shop: the SME shop's machine counts multiplied, "
+              "point-to-point (a driver per machine), one core")
+        for scale in args.scales:
+            row = _year(0, scale)
+            print(f"  {row['machines']:>5} machines: {row['seconds']:7.2f} s, of which the "
+                  f"window {row['window']:6.2f} s; {row['peak_mb']:5.0f} MB peak")
 
     if "agreement" in args.parts:
         print(f"\nagreement over {args.agreement_days:g} days, {args.replications} replications;"
