@@ -31,11 +31,12 @@ keeps each state's rates, and :mod:`~testbed.sim.flow_record` writes the record.
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from collections.abc import Sequence
 
 from testbed.sim.flow_buffer import Buffer
 from testbed.sim.flow_faults import FaultState
-from testbed.sim.flow_plan import Plan
+from testbed.sim.flow_plan import Plan, combine
 from testbed.sim.flow_record import run_record
 from testbed.sim.flow_steady import SteadyState
 from testbed.sim.flow_traffic import Traffic
@@ -46,6 +47,9 @@ from testbed.sim.network import Route, Server, Stateful
 from testbed.wiring import MachineInstance, Wiring
 
 DEFAULT_WINDOW_S = 3600.0
+# How many rates the remembered plans may hold in all (about 100 bytes each): a year of the
+# SME shop visits about 200 states of a few hundred rates each and keeps them all.
+PLAN_CELLS_KEPT = 1_000_000
 
 
 class FlowModel:
@@ -98,7 +102,26 @@ class FlowModel:
         elements: list[Stateful] = [*self.links.values(), *self.servers.values(),
                                     *self.consumers, *self.machines]
         self.bits = {id(e): 1 << i for i, e in enumerate(elements)}
+        self.relevant = [self._passes(m) for m in range(len(self.machines))]
         self.scripted: list[tuple[float, Stateful, bool]] = []
+
+    def _passes(self, m: int) -> int:
+        """The bits of the elements machine ``m``'s data passes (and its own): the state its
+        share of a plan depends on."""
+        mask = self.bits[id(self.machines[m])]
+        routes = [o.route for o in self.machines[m].origins]
+        seen: set[int] = set()
+        while routes:
+            route = routes.pop()
+            if id(route) in seen:
+                continue
+            seen.add(id(route))
+            for link in route.links:
+                mask |= self.bits[id(link)]
+            mask |= self.bits[id(route.target)]
+            if isinstance(route.target, Server):
+                routes.extend(r for r, _ in route.target.routes[m])
+        return mask
 
     def schedule_outage(self, links: Sequence[str], start: float, length: float) -> None:
         """Force the named links down from ``start`` for ``length`` seconds, as
@@ -126,8 +149,14 @@ class _FlowRun:
         self.steady = SteadyState(model, windows, horizon)
         self.traffic = Traffic(model, self.steady)
         self.faults = FaultState(model, horizon, self.steady, self.traffic)
-        self.plans: dict[tuple[int, bool, bool], Plan] = {}
+        # the plans of the states visited, least recently used first, with the time spent
+        # in each since its plan was made
+        self.plans: OrderedDict[tuple[int, bool, bool], Plan] = OrderedDict()
         self.time_in: dict[tuple[int, bool, bool], float] = {}
+        self.cells_kept = 0
+        # each machine's shares, by the state of what its data passes and whether it produces
+        self.shares: list[dict[tuple[int, bool | None], Plan]] = [
+            {} for _ in model.instances]
 
     def run(self) -> RunRecord:
         traffic, faults = self.traffic, self.faults
@@ -158,25 +187,53 @@ class _FlowRun:
         key = self.faults.key()
         plan = self.plans.get(key)
         if plan is None:
-            producing = [self.faults.producing(m) for m in range(len(self.model.instances))] \
-                if self.faults.running else None
-            plan = self.plans[key] = self.traffic.plan(producing)
+            plan = self.plans[key] = self._plan()
             self.time_in[key] = 0.0
-        # What is linear in time is added once, at the end, from the time spent in each state.
+            self.cells_kept += len(plan.cells)
+            # A big shop seldom returns to a state (each of hundreds of machines breaks down
+            # on its own), so plans are forgotten, oldest first, once they hold too much.
+            while self.cells_kept > PLAN_CELLS_KEPT and len(self.plans) > 1:
+                self._settle_oldest()
+        else:
+            self.plans.move_to_end(key)
+        # What is linear in time is added once, when the plan is forgotten or at the end, from
+        # the time spent in its state.
         self.time_in[key] += d
         self.traffic.replay(plan, t0, t1)
 
+    def _plan(self) -> Plan:
+        """The present state's plan, from each machine's share in the state of what its data
+        passes, worked out the first time the machine meets that state."""
+        faults, model, traffic = self.faults, self.model, self.traffic
+        shares = []
+        for m, passes in enumerate(model.relevant):
+            producing = faults.producing(m) if faults.running else None
+            key = (faults.down_mask & passes, producing)
+            share = self.shares[m].get(key)
+            if share is None:
+                share = self.shares[m][key] = traffic.share(m, producing)
+            shares.append(share)
+        return combine(shares)
+
+    def _settle_oldest(self) -> None:
+        key, plan = self.plans.popitem(last=False)
+        self.cells_kept -= len(plan.cells)
+        self._add(plan, self.time_in.pop(key))
+
+    def _add(self, plan: Plan, d: float) -> None:
+        """A state's rates times the time spent in it, into the run's counters."""
+        totals = self.traffic.totals
+        for row, i, rate in plan.cells:
+            row[i] += rate * d
+        for server, rate in plan.arrivals:
+            totals.arrivals[server] += rate * d
+        for reason, rate in plan.reasons:
+            totals.reasons[reason] += rate * d
+
     def _settle(self) -> None:
         """Add each state's rates times the time spent in it; stop the flowing clocks."""
-        totals = self.traffic.totals
         for key, d in self.time_in.items():
-            plan = self.plans[key]
-            for row, i, rate in plan.cells:
-                row[i] += rate * d
-            for server, rate in plan.arrivals:
-                totals.arrivals[server] += rate * d
-            for reason, rate in plan.reasons:
-                totals.reasons[reason] += rate * d
+            self._add(self.plans[key], d)
         self.time_in = {}
         self.traffic.stop_flowing()
 

@@ -1,9 +1,9 @@
 """The flow-level run's traffic: slabs through routes, translators and buffers to consumers.
 
 Everything that moves is counted into a :class:`~testbed.sim.flow_plan.Tally`: the run's own
-at an instant (an impulse), or a plan's own while one unit of time of a state is pushed
-through. What does not scale with a segment's length (visibility gaps, waited latencies,
-buffers filling) is kept here per consumer and machine.
+at an instant (an impulse), or a machine's own while one unit of time of its traffic in a
+state is pushed through. What does not scale with a segment's length (visibility gaps, waited
+latencies, buffers filling) is kept here per consumer and machine.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from testbed.metrics.stats import QuantileSketch
 from testbed.sim.flow_buffer import Slab
-from testbed.sim.flow_plan import Plan, Rates, Tally, compile_plan
+from testbed.sim.flow_plan import Plan, Rates, Tally, machine_plan
 from testbed.sim.flow_steady import SteadyState, emission_rates
 from testbed.sim.machines import Origin
 from testbed.sim.network import ALARM, COUNT, SAMPLE, Consumer, Route, Server
@@ -29,8 +29,11 @@ class Traffic:
         self.steady = steady
         nc, nm = len(model.consumers), len(model.instances)
         self.servers = [id(s) for s in model.servers.values()]
-        # the run's counters, and the ones being written: a plan's while one is worked out
+        # the run's counters, and the ones being written: a machine's share while one is
+        # worked out
         self.totals = self.tally = Tally.zero(nc, nm, self.servers)
+        # where a machine's share of a plan is counted, column by column
+        self.unit = Tally.zero(nc, nm, self.servers)
         self.recording: list[tuple[Route, Rates]] | None = None
         # the (consumer, machine) pairs the last segment delivered to, until when: their
         # ``last`` is brought up to date only when they stop
@@ -47,28 +50,28 @@ class Traffic:
 
     # --- one unit of time, and a segment ------------------------------------------------
 
-    def plan(self, producing: list[bool] | None) -> Plan:
-        """Push one unit of time of the present state's traffic through, into a tally of its
-        own: the rates of everything linear in time, and what reaches closed buffers.
-        ``producing`` says which machines make parts; None once the horizon has passed and
-        machines emit nothing."""
+    def share(self, m: int, producing: bool | None) -> Plan:
+        """Push one unit of time of machine ``m``'s traffic in the present state through, into
+        a tally of its own: the rates of everything linear in time, and what reaches closed
+        buffers. ``producing`` says whether it makes parts; None once the horizon has passed
+        and machines emit nothing."""
         model = self.model
-        self.tally = Tally.zero(len(model.consumers), len(model.instances), self.servers)
+        unit = self.tally = self.unit
         self.recording = []
         if producing is not None:
-            for m in range(len(model.instances)):
-                if producing[m]:
-                    self.tally.parts[m] += 1 / model.instances[m].params.cycle_time.mean
-            for m, origin in model.origins:
+            if producing:
+                unit.parts[m] += 1 / model.instances[m].params.cycle_time.mean
+            for origin in model.machines[m].origins:
                 slabs = [(m, kind, rate, 0.0, 1.0, False)
                          for kind, rate in emission_rates(model.instances[m], origin,
-                                                          producing[m])]
+                                                          producing)]
                 self._emitted(m, origin, slabs)
                 self.into_route(origin.route, slabs, 0.0, 1.0, origin.poll_interval is not None)
-        self.propagate(0.0, 1.0, {})
-        plan = compile_plan(self.tally, self.totals, self.recording)
+            self.propagate(0.0, 1.0, {})
+        share = machine_plan(unit, self.totals, m, self.recording)
+        unit.clear(m)
         self.tally, self.recording = self.totals, None
-        return plan
+        return share
 
     def replay(self, plan: Plan, t0: float, t1: float) -> None:
         """What of a segment in a planned state does not scale with its length: the gap clocks
