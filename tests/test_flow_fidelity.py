@@ -16,6 +16,7 @@ import pytest
 import yaml
 from conftest import BUNDLED, TEST_SCENARIOS, load
 
+import testbed.sim.flow
 from testbed.assemble import assemble
 from testbed.experiments.replications import run_replication
 from testbed.metrics.stats import DEFAULT_ACCURACY, confidence_interval, t_quantile
@@ -132,6 +133,25 @@ def test_both_fidelities_see_the_same_outages_and_breakdowns(registry: Registry)
                           *message.consumers.items()]:
         assert flow.outages[name] == element.outages, name
         assert flow.downtime[name] == pytest.approx(element.downtime_until(horizon)), name
+
+
+def test_forgetting_plans_changes_no_figure(registry: Registry,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    # A big shop's plans are forgotten once they hold too many rates, their time settled into
+    # the counters as they go: remembering one plan at a time must give the same figures.
+    path = BUNDLED / "sme-legacy-shop.yaml"
+    horizon = 30 * 86_400.0
+    remembered = flow_model(registry, path, architecture=0, seed=5).run(horizon)
+    monkeypatch.setattr(testbed.sim.flow, "PLAN_CELLS_KEPT", 1)
+    forgetful = flow_model(registry, path, architecture=0, seed=5).run(horizon)
+    assert forgetful.parts == remembered.parts
+    assert forgetful.loss_reasons == remembered.loss_reasons
+    for ours, theirs in zip(forgetful.consumers, remembered.consumers, strict=True):
+        assert (ours.generated, ours.delivered, ours.lost, ours.late) == (
+            theirs.generated, theirs.delivered, theirs.lost, theirs.late)
+        assert sum(ours.delivered) > 0
+    for ours, theirs in zip(forgetful.servers, remembered.servers, strict=True):
+        assert ours.arrivals == theirs.arrivals
 
 
 # --- agreement with the message level -----------------------------------------------------

@@ -102,7 +102,7 @@ class FlowModel:
         elements: list[Stateful] = [*self.links.values(), *self.servers.values(),
                                     *self.consumers, *self.machines]
         self.bits = {id(e): 1 << i for i, e in enumerate(elements)}
-        self.relevant = [self._passes(m) for m in range(len(self.machines))]
+        self.passes = [self._passes(m) for m in range(len(self.machines))]
         self.scripted: list[tuple[float, Stateful, bool]] = []
 
     def _passes(self, m: int) -> int:
@@ -206,7 +206,7 @@ class _FlowRun:
         passes, worked out the first time the machine meets that state."""
         faults, model, traffic = self.faults, self.model, self.traffic
         shares = []
-        for m, passes in enumerate(model.relevant):
+        for m, passes in enumerate(model.passes):
             producing = faults.producing(m) if faults.running else None
             key = (faults.down_mask & passes, producing)
             share = self.shares[m].get(key)
