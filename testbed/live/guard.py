@@ -97,8 +97,13 @@ async def start_guarded(server: Server) -> None:
         asyncua_server.BinaryServer = original
 
 
-def limit_monitors(server: Server, per_value: int) -> None:
-    """Refuse a monitored item on a value already monitored ``per_value`` times."""
+async def limit_monitors(server: Server, per_value: int, per_call: int) -> None:
+    """Refuse a monitored item on a value already monitored ``per_value`` times, and a call
+    creating more than ``per_call`` items (BadTooManyOperations; the limit is advertised as
+    the server's MaxMonitoredItemsPerCall, so a client that asks for more splits its calls)."""
+    await server.get_node(
+        ua.ObjectIds.Server_ServerCapabilities_OperationLimits_MaxMonitoredItemsPerCall
+    ).write_value(ua.Variant(per_call, ua.VariantType.UInt32))
     iserver = server.iserver
     service = iserver.subscription_service
     create = service.create_monitored_items
@@ -112,6 +117,10 @@ def limit_monitors(server: Server, per_value: int) -> None:
         return 0 if attribute is None else len(attribute.datachange_callbacks)
 
     async def create_limited(params: ua.CreateMonitoredItemsParameters) -> list[Any]:
+        if len(params.ItemsToCreate) > per_call:
+            # asyncua creates a call's items in one go on the event loop: ten thousand held
+            # it for up to 1.3 s, and every client and the simulation with it
+            raise ua.UaStatusCodeError(ua.StatusCodes.BadTooManyOperations)
         taken: dict[tuple[Any, int], int] = {}
         allowed = []
         for item in params.ItemsToCreate:

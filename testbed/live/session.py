@@ -67,6 +67,12 @@ MAX_SESSION_TIMEOUT_S = 60.0
 # How many monitored items any one value may have, across all clients (testbed/live/guard.py):
 # the stubs take one, a shop's SCADA, MES and historian a few more.
 MAX_MONITORS_PER_VALUE = 25
+# How many monitored items one call may create (advertised as MaxMonitoredItemsPerCall): a
+# thousand take asyncua well under the 0.5 s the event loop may be held (tests/hostile).
+MAX_MONITORS_PER_CALL = 1000
+# The largest request the server takes in: a call creating MAX_MONITORS_PER_CALL items is about
+# 80 KB; one of 10,000 (800 KB) took asyncua half a second to decode, holding every client.
+MAX_REQUEST_BYTES = 256 * 1024
 
 
 @dataclass
@@ -165,7 +171,10 @@ class LiveRun:
         server = self.server
         await server.init()
         server.iserver.max_session_timeout_ms = MAX_SESSION_TIMEOUT_S * 1000
-        limit_monitors(server, MAX_MONITORS_PER_VALUE)
+        await limit_monitors(server, MAX_MONITORS_PER_VALUE, MAX_MONITORS_PER_CALL)
+        # asyncua decodes a request whole on the event loop before any service sees it; it
+        # refuses one past max_message_size as its chunks arrive, before decoding
+        server.limits.max_message_size = MAX_REQUEST_BYTES
         server.set_endpoint(self.url)
         server.set_server_name("interop-testbed live factory")
         await server.set_application_uri(SERVER_URI)
