@@ -21,7 +21,9 @@ subscribed to the factory's 52 machine tags 10,000 times over held the loop for 
 time and starved every other client (tests/hostile). OPC UA lets a server refuse items with
 BadTooManyMonitoredItems; asyncua sets no limit, so :func:`limit_monitors` refuses items past
 ``per_value`` on any one value, across all sessions, which bounds the cost of a write whatever
-the clients do.
+the clients do. It also refuses a call that would create more than ``per_call`` items at once
+(BadTooManyOperations, the limit advertised as MaxMonitoredItemsPerCall): asyncua creates a
+call's items in one go on the event loop.
 """
 
 from __future__ import annotations
