@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import dataclasses
 import functools
+import gc
 import itertools
 import secrets
 import time
@@ -228,6 +229,11 @@ class LiveRun:
                                   self.nodes.inboxes[cid], self.clock)
             await client.connect(self.url, credentials)
             self.stubs.append(client)
+        # Everything built so far (the interpreter, asyncua's address space, the model: half a
+        # million objects) lives as long as the run. A full garbage collection walks them all
+        # on the event loop, 0.27 s here and 0.9 s on a busy host (tests/hostile); frozen,
+        # later collections walk only what the run makes afterwards.
+        gc.freeze()
 
     async def _start_modbus(self) -> None:
         if not self.modbus_ids:
@@ -386,6 +392,7 @@ class LiveRun:
         if self.modbus is not None:
             await self.modbus.stop()
         await self.server.stop()
+        gc.unfreeze()
         in_flight = sum(s.in_flight() for s in self.stubs)
         notes = [f"live run of {end:.0f} simulated seconds at speed {self.options.speed:g} "
                  f"({wall:.1f} s on the wall clock)",
