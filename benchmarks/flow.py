@@ -60,11 +60,10 @@ from testbed.experiments.replications import replication_seed
 registry = load_registry()
 path = Path({path!r})
 scenario = load_scenario(path, registry)
-if {scale} != 1:
-    document = scenario.model_dump(mode="json", by_alias=True)
-    for machine in document["shop"]["machines"]:
-        machine["count"] = machine.get("count", 1) * {scale}
-    scenario = validate_document(scenario_model(registry), document, "scaled", None)
+document = scenario.model_dump(mode="json", by_alias=True)
+for machine in document["shop"]["machines"]:
+    machine["count"] = machine.get("count", 1) * {scale}
+scenario = validate_document(scenario_model(registry), document, "scaled", None)
 assembly = assemble(scenario, {architecture}, registry, str(path))
 seed = replication_seed(scenario.seed, 0)
 start = time.perf_counter()

@@ -376,6 +376,7 @@ class LiveRun:
         Once stopped, later calls give the same report."""
         if self.report is not None:
             return self.report
+        gc.unfreeze()  # first, so that nothing below that fails can leave it frozen
         await self._after_slice()
         # Let the last notifications cross to the clients: ten of their publishing intervals.
         await asyncio.sleep(0.2)
@@ -392,7 +393,6 @@ class LiveRun:
         if self.modbus is not None:
             await self.modbus.stop()
         await self.server.stop()
-        gc.unfreeze()
         in_flight = sum(s.in_flight() for s in self.stubs)
         notes = [f"live run of {end:.0f} simulated seconds at speed {self.options.speed:g} "
                  f"({wall:.1f} s on the wall clock)",
