@@ -9,10 +9,10 @@ from testbed.errors import InputError, Problem
 from testbed.params import SoftwareParams, TranslatorParams
 from testbed.registry import PluginError, Registry
 from testbed.scenario import ArchitectureEntry, Scenario
-from testbed.sim.model import ShopNetwork
 from testbed.wiring import (
     MachineInstance,
     Placed,
+    ShopNetwork,
     TranslatorOffer,
     Wiring,
     WiringContext,

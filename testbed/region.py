@@ -17,7 +17,7 @@ from testbed.loader import load_document, validate_document
 from testbed.params import Faults, Strict
 from testbed.registry import Registry
 from testbed.scenario import scenario_model
-from testbed.sim.randomness import stream
+from testbed.seeds import stream
 from testbed.units import Duration
 
 SizeClass = Literal["micro", "small", "medium"]

@@ -15,6 +15,7 @@ from typing import Literal
 from testbed.params import (
     ArchitectureParams,
     IiraTier,
+    LinkSpec,
     MachineParams,
     RamiLayer,
     SoftwareParams,
@@ -34,6 +35,15 @@ class MachineInstance:
     kind: str
     params: MachineParams
     link: str | None
+
+
+@dataclass(frozen=True)
+class ShopNetwork:
+    """The shop's links by name, and which of them are the backbone and the internet."""
+
+    links: Mapping[str, LinkSpec]
+    backbone: str | None
+    internet: str | None
 
 
 @dataclass(frozen=True)

@@ -19,11 +19,12 @@ from conftest import BUNDLED, TEST_SCENARIOS, load
 import testbed.sim.flow
 from testbed.assemble import assemble
 from testbed.experiments.replications import run_replication
-from testbed.metrics.stats import DEFAULT_ACCURACY, confidence_interval, t_quantile
+from testbed.metrics.stats import confidence_interval, t_quantile
 from testbed.registry import Registry
 from testbed.scenario import Scenario
 from testbed.sim.flow import FlowModel
 from testbed.sim.model import FactoryModel
+from testbed.sim.sketch import DEFAULT_ACCURACY
 
 OUTAGE = TEST_SCENARIOS / "outage.yaml"
 MM1 = TEST_SCENARIOS / "mm1.yaml"

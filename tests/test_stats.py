@@ -10,12 +10,12 @@ import pytest
 
 from testbed.metrics.stats import (
     Interval,
-    QuantileSketch,
     confidence_interval,
     distinguishable,
     paired_difference_interval,
     t_quantile,
 )
+from testbed.sim.sketch import QuantileSketch
 
 QUANTILES = (0.01, 0.1, 0.5, 0.9, 0.95, 0.99, 0.999)
 

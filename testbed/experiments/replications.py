@@ -19,13 +19,13 @@ from testbed.metrics.effort import Person, commission, interfaces, plan, skills_
 from testbed.metrics.latency import latency_metrics
 from testbed.metrics.lockin import lock_in
 from testbed.metrics.money import money
-from testbed.metrics.stats import QuantileSketch
 from testbed.registry import Registry
 from testbed.scenario import Scenario
+from testbed.seeds import derive_seed, stream
 from testbed.sim.flow import FlowModel
 from testbed.sim.flow_window import Window
 from testbed.sim.model import FactoryModel, RunRecord
-from testbed.sim.randomness import derive_seed, stream
+from testbed.sim.sketch import QuantileSketch
 
 Figures = dict[str, float | None]
 

@@ -47,15 +47,15 @@ from testbed.live.security import (
 )
 from testbed.live.stubs import Credentials, SoftwareStub
 from testbed.live.tags import LiveMachine
-from testbed.metrics.stats import QuantileSketch
 from testbed.params import SoftwareParams
 from testbed.registry import Registry
 from testbed.report.results import Results, build_results
 from testbed.scenario import Scenario
+from testbed.seeds import stream
 from testbed.sim.machines import Process
 from testbed.sim.model import ConsumerRecord, FactoryModel, RunRecord
 from testbed.sim.network import Stateful
-from testbed.sim.randomness import stream
+from testbed.sim.sketch import QuantileSketch
 
 STUB_USER = "testbed-stubs"
 # How long the server keeps the session of a client that vanished without closing it. OPC UA

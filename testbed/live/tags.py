@@ -16,10 +16,11 @@ from typing import cast
 from asyncua import ua
 from simpy import Environment
 
+from testbed.seeds import derive_seed
 from testbed.sim.ledger import Ledger
 from testbed.sim.machines import Machine, Origin, Process
 from testbed.sim.network import ALARM, COUNT, SAMPLE, STATE, Message
-from testbed.sim.randomness import Sampler, derive_seed
+from testbed.sim.randomness import Sampler
 
 RUNNING, SETUP, BROKEN_DOWN = "Running", "Setup", "Broken down"
 STATE_CODES = {RUNNING: 0, SETUP: 1, BROKEN_DOWN: 2}

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from testbed.metrics.stats import DEFAULT_ACCURACY
+from testbed.sim.sketch import DEFAULT_ACCURACY
 
 
 @dataclass(frozen=True)

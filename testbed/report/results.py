@@ -21,13 +21,9 @@ from testbed import __version__
 from testbed.assemble import Assembly
 from testbed.experiments.replications import Outcome
 from testbed.metrics.definitions import METRICS
-from testbed.metrics.stats import (
-    QuantileSketch,
-    confidence_interval,
-    paired_difference_interval,
-    widened,
-)
+from testbed.metrics.stats import confidence_interval, paired_difference_interval, widened
 from testbed.scenario import Scenario
+from testbed.sim.sketch import QuantileSketch
 
 SCHEMA_VERSION: Literal["1"] = "1"
 _EXTRA_UNITS = {"parts_made": "parts"}

@@ -42,9 +42,9 @@ from testbed.sim.flow_steady import SteadyState
 from testbed.sim.flow_traffic import Traffic
 from testbed.sim.flow_window import Window, measure_windows
 from testbed.sim.machines import Origin
-from testbed.sim.model import DRAIN_LIMIT_S, FactoryModel, RunRecord, ShopNetwork
+from testbed.sim.model import DRAIN_LIMIT_S, FactoryModel, RunRecord
 from testbed.sim.network import Route, Server, Stateful
-from testbed.wiring import MachineInstance, Wiring
+from testbed.wiring import MachineInstance, ShopNetwork, Wiring
 
 DEFAULT_WINDOW_S = 3600.0
 # How many rates the remembered plans may hold in all (about 100 bytes each): a year of the

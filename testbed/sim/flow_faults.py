@@ -13,11 +13,12 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from testbed.params import Faults, SoftwareParams, TranslatorParams
+from testbed.seeds import stream
 from testbed.sim.flow_steady import SteadyState
 from testbed.sim.flow_traffic import Traffic
 from testbed.sim.network import ALARM, STATE, Server, Stateful
 from testbed.sim.queueing import mean_residual
-from testbed.sim.randomness import fault_samplers, stream
+from testbed.sim.randomness import fault_samplers
 
 if TYPE_CHECKING:
     from testbed.sim.flow import FlowModel

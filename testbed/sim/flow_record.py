@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from testbed.metrics.stats import QuantileSketch
 from testbed.sim.flow_faults import FaultState
 from testbed.sim.flow_steady import SteadyState
 from testbed.sim.flow_traffic import Traffic
 from testbed.sim.model import ConsumerRecord, QueueRecord, RunRecord
 from testbed.sim.network import Consumer, Stateful
+from testbed.sim.sketch import QuantileSketch
 
 if TYPE_CHECKING:
     from testbed.sim.flow import FlowModel

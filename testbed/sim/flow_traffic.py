@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from testbed.metrics.stats import QuantileSketch
 from testbed.sim.flow_buffer import Slab
 from testbed.sim.flow_plan import Plan, Rates, Tally, machine_plan
 from testbed.sim.flow_steady import SteadyState, emission_rates
 from testbed.sim.machines import Origin
 from testbed.sim.network import ALARM, COUNT, SAMPLE, Consumer, Route, Server
+from testbed.sim.sketch import QuantileSketch
 
 if TYPE_CHECKING:
     from testbed.sim.flow import FlowModel

@@ -17,11 +17,11 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from testbed.metrics.stats import QuantileSketch
 from testbed.params import LinkSpec, SoftwareParams, TranslatorParams
-from testbed.sim.model import FactoryModel, ShopNetwork
-from testbed.sim.randomness import derive_seed
-from testbed.wiring import MachineInstance, Placed, Wiring
+from testbed.seeds import derive_seed
+from testbed.sim.model import FactoryModel
+from testbed.sim.sketch import QuantileSketch
+from testbed.wiring import MachineInstance, Placed, ShopNetwork, Wiring
 
 POLLS_PER_WINDOW = 20
 

@@ -9,30 +9,24 @@ from __future__ import annotations
 import functools
 import itertools
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from simpy import Environment
 
-from testbed.metrics.stats import QuantileSketch
 from testbed.params import Faults, LinkSpec, SoftwareParams, TranslatorParams
+from testbed.seeds import stream
 from testbed.sim.ledger import Ledger
 from testbed.sim.machines import Machine, Origin, Process, ProductionGate
 from testbed.sim.network import KIND_NAMES, Consumer, Link, Route, Server, Stateful
-from testbed.sim.randomness import Sampler, fault_samplers, sampler, stream
-from testbed.wiring import MachineInstance, Placed, Wiring, WiringError
+from testbed.sim.randomness import Sampler, fault_samplers, sampler
+from testbed.sim.sketch import QuantileSketch
+from testbed.wiring import MachineInstance, Placed, ShopNetwork, Wiring, WiringError
 
 # After the horizon, sources stop and what is buffered gets this long to arrive; anything still
 # in flight then is counted as lost. Two days outlasts the longest outages in the catalogue.
 DRAIN_LIMIT_S = 2 * 86_400.0
 _DRAIN_STEP_S = 60.0
-
-
-@dataclass(frozen=True)
-class ShopNetwork:
-    links: Mapping[str, LinkSpec]
-    backbone: str | None
-    internet: str | None
 
 
 @dataclass

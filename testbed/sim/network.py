@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Protocol
 from simpy import Environment
 from simpy.events import Event, Timeout
 
-from testbed.metrics.stats import QuantileSketch
 from testbed.sim.randomness import Sampler
+from testbed.sim.sketch import QuantileSketch
 
 if TYPE_CHECKING:
     from testbed.sim.ledger import Ledger

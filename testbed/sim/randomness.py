@@ -1,14 +1,8 @@
-"""Seeded random streams and samplers.
-
-Every stochastic element draws from its own stream, derived by hashing the replication's seed
-with the element's name. Streams never come from global state, so a run is reproducible from
-(scenario, seed) on any executor, and the same machine breaks down at the same moments under
-every architecture (common random numbers, which sharpen comparisons).
-"""
+"""Samplers for the engine's distributions and faults, each bound to a seeded stream
+(:mod:`testbed.seeds`) once at elaboration and called per message."""
 
 from __future__ import annotations
 
-import hashlib
 import math
 import random
 from collections.abc import Callable
@@ -24,16 +18,6 @@ from testbed.params import (
 )
 
 Sampler = Callable[[], float]
-
-
-def derive_seed(seed: int, *names: object) -> int:
-    """A 63-bit seed derived from ``seed`` and names: valid as a scenario's own seed too."""
-    text = ":".join([str(seed), *map(str, names)]).encode()
-    return int.from_bytes(hashlib.sha256(text).digest()[:8], "big") >> 1
-
-
-def stream(seed: int, *names: object) -> random.Random:
-    return random.Random(derive_seed(seed, *names))
 
 
 def sampler(spec: DistributionSpec, rng: random.Random) -> Sampler:

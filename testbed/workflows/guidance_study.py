@@ -34,8 +34,8 @@ from testbed.region import Region, generate
 from testbed.registry import Registry
 from testbed.report.study import Change, StudyResults, VariantResult, Worse
 from testbed.scenario import Scenario
+from testbed.seeds import stream
 from testbed.sim.flow_window import Window, measure_windows
-from testbed.sim.randomness import stream
 
 BASELINE = "baseline"
 ALL_RULES = "all rules"

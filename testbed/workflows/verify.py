@@ -31,7 +31,7 @@ from testbed.experiments.tasks import TaskCache, task_key
 from testbed.loader import validate_document
 from testbed.metrics.effort import plan
 from testbed.metrics.lockin import lock_in
-from testbed.metrics.stats import DEFAULT_ACCURACY, confidence_interval, widened
+from testbed.metrics.stats import confidence_interval, widened
 from testbed.registry import PluginError, Registry
 from testbed.report.verdicts import (
     CaseVerdict,
@@ -42,8 +42,10 @@ from testbed.report.verdicts import (
     overall,
 )
 from testbed.scenario import Scenario, scenario_model
+from testbed.seeds import derive_seed, stream
 from testbed.sim.model import FactoryModel
-from testbed.sim.randomness import derive_seed, lognormal_parameters, stream
+from testbed.sim.randomness import lognormal_parameters
+from testbed.sim.sketch import DEFAULT_ACCURACY
 from testbed.units import format_duration
 from testbed.workflows.reference import reference_document
 
