@@ -23,6 +23,7 @@ from testbed.errors import InputError, Problem
 from testbed.experiments.executor import default_jobs
 from testbed.experiments.replications import tasks_of
 from testbed.experiments.tasks import DaskExecutor, Executor, LocalExecutor, TaskCache
+from testbed.files import write_atomically
 from testbed.guidance import load_guidance
 from testbed.loader import validate_document
 from testbed.region import load_region
@@ -37,15 +38,17 @@ from testbed.report import (
 )
 from testbed.report.assumptions import assumptions
 from testbed.report.catalogue import render_catalogue
-from testbed.report.results import to_json, write_atomically
+from testbed.report.junit import junit
 from testbed.report.summary import sentences
-from testbed.report.verdicts import CaseVerdict, junit
-from testbed.runner import run_scenario
+from testbed.report.sweep_csv import to_csv
+from testbed.results.run import to_json
+from testbed.results.verify import CaseVerdict
 from testbed.scenario import Scenario, json_schema, load_scenario, scenario_model
 from testbed.units import parse_duration
 from testbed.workflows.compare import compare
 from testbed.workflows.guidance_study import study
-from testbed.workflows.sweep import parse_param, sweep, to_csv
+from testbed.workflows.run import run_scenario
+from testbed.workflows.sweep import parse_param, sweep
 from testbed.workflows.verify import verify
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
@@ -293,7 +296,7 @@ def _validate(args: argparse.Namespace, registry: Registry) -> int:
 
 
 def _schema(args: argparse.Namespace, registry: Registry) -> int:
-    from testbed.report.results import results_schema
+    from testbed.results.run import results_schema
 
     schema = json_schema(registry) if args.kind == "scenario" else results_schema()
     text = json.dumps(schema, indent=2, sort_keys=True) + "\n"

@@ -25,7 +25,7 @@ from testbed.claims import load_claims
 from testbed.experiments.replications import Outcome, run_replication
 from testbed.loader import validate_document
 from testbed.registry import Registry, load_registry
-from testbed.report.verdicts import VerificationReport
+from testbed.results.verify import VerificationReport
 from testbed.scenario import Scenario, scenario_model
 from testbed.workflows.reference import reference_document
 from testbed.workflows.verify import verify

@@ -8,10 +8,10 @@ import pytest
 
 from testbed.assemble import assemble
 from testbed.registry import OWN_DISTRIBUTION, Registry, load_registry
-from testbed.report.results import Results
-from testbed.runner import run_scenario
+from testbed.results.run import Results
 from testbed.scenario import Scenario, load_scenario
 from testbed.sim.model import FactoryModel
+from testbed.workflows.run import run_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_SCENARIOS = ROOT / "tests" / "scenarios"

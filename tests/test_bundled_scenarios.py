@@ -19,7 +19,7 @@ from conftest import BUNDLED
 
 from testbed.cli import main
 from testbed.metrics.definitions import METRICS, Metric
-from testbed.report.results import Results
+from testbed.results.run import Results
 
 SCENARIOS = sorted(BUNDLED.glob("*.yaml"))
 SHORT_HORIZON = "6h"

@@ -18,7 +18,7 @@ from testbed.cli import main
 from testbed.experiments.outages import outage_cost
 from testbed.params import Priorities
 from testbed.registry import Registry
-from testbed.report.results import Results
+from testbed.results.run import Results
 from testbed.workflows.ranking import rank
 
 SMALL = TEST_SCENARIOS / "small-shop.yaml"

@@ -15,7 +15,7 @@ from conftest import BUNDLED, ROOT
 
 from testbed.cli import main
 from testbed.report.format import number
-from testbed.report.results import Results
+from testbed.results.run import Results
 
 ARTIFACTS = ROOT / "artifacts"
 pytestmark = pytest.mark.browser

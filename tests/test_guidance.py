@@ -13,7 +13,7 @@ from testbed.experiments.tasks import DaskExecutor, LocalExecutor, TaskCache
 from testbed.guidance import BufferRule, MachineInterfaceRule, apply, load_guidance
 from testbed.region import generate, load_region
 from testbed.registry import Registry
-from testbed.report.study import StudyResults
+from testbed.results.guidance import StudyResults
 from testbed.workflows.guidance_study import ALL_RULES, _rules_for, adopted, study
 
 REGION = TEST_SCENARIOS / "tiny-region.yaml"

@@ -18,7 +18,7 @@ from conftest import TEST_SCENARIOS
 import testbed.registry
 from testbed import TranslatorKind, hookimpl
 from testbed.registry import PluginError, load_registry
-from testbed.report.results import Results
+from testbed.results.run import Results
 
 SMALL = TEST_SCENARIOS / "small-shop.yaml"
 

@@ -11,7 +11,7 @@ from conftest import BUNDLED, ROOT, TEST_SCENARIOS
 
 from testbed.cli import main
 from testbed.registry import Registry
-from testbed.report.results import SCHEMA_VERSION, Results, results_schema
+from testbed.results.run import SCHEMA_VERSION, Results, results_schema
 from testbed.scenario import json_schema, load_scenario
 
 SMALL = TEST_SCENARIOS / "small-shop.yaml"

@@ -22,7 +22,7 @@ from testbed import ArchitectureKind, ArchitectureParams, TranslatorKind, Transl
 from testbed.claims import ClaimsDocument, check_claims
 from testbed.params import Constant, DistributionSpec
 from testbed.registry import PluginError, hookimpl, load_registry
-from testbed.report.verdicts import VerificationReport
+from testbed.results.verify import VerificationReport
 from testbed.workflows.verify import verify
 
 ACME = ROOT / "plugins" / "testbed-acme-gateway"

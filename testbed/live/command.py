@@ -16,10 +16,11 @@ from rich.console import Console
 from rich.table import Table
 
 from testbed.errors import InputError, Problem
-from testbed.live.outputs import comparison, write
+from testbed.live.outputs import write
 from testbed.live.security import is_loopback, load_users
 from testbed.live.session import LiveOptions, LiveRun, LiveStatus
 from testbed.registry import Registry
+from testbed.results.live import comparison
 from testbed.scenario import load_scenario
 from testbed.units import format_duration
 

@@ -19,7 +19,7 @@ import itertools
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -34,6 +34,7 @@ from testbed.experiments.replications import (
     project_figures,
     replication_seed,
 )
+from testbed.experiments.summary import build_results
 from testbed.live.address_space import FactoryNodes, build
 from testbed.live.clock import Pace, SimClock, drive
 from testbed.live.guard import limit_monitors, start_guarded
@@ -49,7 +50,8 @@ from testbed.live.stubs import Credentials, SoftwareStub
 from testbed.live.tags import LiveMachine
 from testbed.params import SoftwareParams
 from testbed.registry import Registry
-from testbed.report.results import Results, build_results
+from testbed.results.live import LiveReport
+from testbed.results.run import Results
 from testbed.scenario import Scenario
 from testbed.seeds import stream
 from testbed.sim.machines import Process
@@ -95,19 +97,6 @@ class LiveStatus:
     sessions: int
     updates_per_s: float
     lag_s: float  # real seconds the simulation is behind the clock
-
-
-@dataclass
-class LiveReport:
-    live: Results
-    simulated: Results
-    wall_s: float
-    simulated_s: float
-    deliveries: int
-    worst_lag_s: float
-    events: int
-    modbus_reads: int
-    notes: list[str] = field(default_factory=list)
 
 
 def architecture_index(scenario: Scenario, name: str, file: str) -> int:

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from testbed.metrics.definitions import METRICS
 from testbed.report.assumptions import Assumption
 from testbed.report.format import with_interval
-from testbed.report.results import Results
 from testbed.report.summary import GLANCE_COLUMNS, glance, sentences
+from testbed.results.run import Results
 from testbed.units import format_duration
 
 

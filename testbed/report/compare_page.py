@@ -15,8 +15,8 @@ from testbed.metrics.lockin import WEIGHTS
 from testbed.report import charts
 from testbed.report.assumptions import Assumption
 from testbed.report.format import interval, mean, number
-from testbed.report.results import Results
 from testbed.report.summary import GLANCE_COLUMNS, glance, sentences
+from testbed.results.run import Results
 from testbed.units import format_duration
 
 _STYLE = """

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from testbed.report.results import MetricSummary
+from testbed.results.run import MetricSummary
 from testbed.units import format_duration
 
 

@@ -8,7 +8,7 @@ from html import escape
 from testbed.metrics.definitions import METRICS
 from testbed.report import charts
 from testbed.report.format import number
-from testbed.report.study import Change, StudyResults
+from testbed.results.guidance import Change, StudyResults
 from testbed.units import format_duration
 
 KEY_METRICS = ("loss_fraction", "max_visibility_gap_s", "effort_person_hours",

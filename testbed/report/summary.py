@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from testbed.report.format import number
-from testbed.report.results import ArchitectureResult, OutagePoint, Results
+from testbed.results.run import ArchitectureResult, OutagePoint, Results
 from testbed.units import format_duration
 
 LOCK_IN_WORDS = ((30.0, "easy to leave"), (60.0, "some effort to leave"),

@@ -7,7 +7,7 @@ from html import escape
 from testbed.metrics.definitions import METRICS
 from testbed.report import charts
 from testbed.report.format import number
-from testbed.workflows.sweep import SweepResults
+from testbed.results.sweep import SweepResults
 
 
 def _formatter(unit: str) -> charts.Formatter:

@@ -6,7 +6,7 @@ from rich.console import Console
 from rich.table import Table
 
 from testbed.report.format import with_interval
-from testbed.report.results import Results
+from testbed.results.run import Results
 from testbed.units import format_duration
 
 DATA_COLUMNS = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from testbed.report.verdicts import CaseVerdict, VerificationReport
+from testbed.results.verify import CaseVerdict, VerificationReport
 
 _COLOURS = {"PASS": "#2e7d32", "FAIL": "#c62828", "INCONCLUSIVE": "#b26a00",
             "NOT APPLICABLE": "#607d8b", "NOT EXECUTED": "#6a1b9a", "INCOMPLETE": "#6a1b9a"}

@@ -20,10 +20,10 @@ from testbed.experiments.tasks import TaskCache
 from testbed.loader import validate_document
 from testbed.overrides import set_parameter
 from testbed.registry import Registry
-from testbed.report.results import CompareSection, OutagePoint, Results, WhatIfResult
-from testbed.runner import run_scenario
+from testbed.results.run import CompareSection, OutagePoint, Results, WhatIfResult
 from testbed.scenario import Scenario, scenario_model
 from testbed.workflows.ranking import CRITERIA, rank
+from testbed.workflows.run import run_scenario
 
 Progress = Callable[[str], None]
 

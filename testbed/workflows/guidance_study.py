@@ -32,7 +32,7 @@ from testbed.metrics.lockin import vendor_shares
 from testbed.metrics.stats import paired_difference_interval
 from testbed.region import Region, generate
 from testbed.registry import Registry
-from testbed.report.study import Change, StudyResults, VariantResult, Worse
+from testbed.results.guidance import Change, StudyResults, VariantResult, Worse
 from testbed.scenario import Scenario
 from testbed.seeds import stream
 from testbed.sim.flow_window import Window, measure_windows

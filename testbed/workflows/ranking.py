@@ -12,7 +12,7 @@ import math
 from collections.abc import Mapping
 
 from testbed.params import Priorities
-from testbed.report.results import ArchitectureResult, OutagePoint, RankEntry
+from testbed.results.run import ArchitectureResult, OutagePoint, RankEntry
 
 CRITERIA = {
     "cost": "two-year cost: capex + 24 months of opex (£)",

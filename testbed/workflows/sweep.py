@@ -8,42 +8,22 @@ so a sweep can be interrupted and resumed.
 from __future__ import annotations
 
 import itertools
-import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict
 
 from testbed import __version__
 from testbed.errors import InputError, Problem
 from testbed.experiments.replications import run_replication
+from testbed.experiments.summary import summarise
 from testbed.experiments.tasks import Executor, Payload, Result, TaskCache, run_tasks, scenario_of
 from testbed.loader import validate_document
 from testbed.metrics.definitions import METRICS
 from testbed.overrides import set_parameter
 from testbed.registry import Registry
-from testbed.report.results import MetricSummary, summarise
+from testbed.results.sweep import SweepResults, SweepRow
 from testbed.scenario import Scenario, scenario_model
-
-
-class SweepRow(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    parameters: dict[str, Any]
-    architecture: str
-    metrics: dict[str, MetricSummary]
-
-
-class SweepResults(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    schema_version: str = "1"
-    tool_version: str
-    scenario: str
-    seed: int
-    replications: int
-    command: str
-    parameters: dict[str, list[Any]]
-    rows: list[SweepRow]
 
 
 def parse_param(text: str) -> tuple[str, list[Any]]:
@@ -111,28 +91,3 @@ def sweep(scenario: Scenario, registry: Registry, parameters: dict[str, list[Any
     return SweepResults(tool_version=__version__, scenario=scenario.name, seed=scenario.seed,
                         replications=scenario.replications, command=command,
                         parameters=parameters, rows=rows)
-
-
-def to_csv(results: SweepResults) -> str:
-    """One row per (grid point, architecture); each metric's mean and interval ends."""
-    metrics = [m for m in METRICS if any(m in row.metrics for row in results.rows)]
-    header = [*results.parameters, "architecture"]
-    for metric in metrics:
-        header += [metric, f"{metric}_ci95_low", f"{metric}_ci95_high"]
-    lines = [",".join(header)]
-
-    def cell(value: Any) -> str:
-        text = "" if value is None or (isinstance(value, float) and not math.isfinite(value)) \
-            else str(value)
-        return f'"{text}"' if "," in text or '"' in text else text
-
-    for row in results.rows:
-        cells = [cell(row.parameters[p]) for p in results.parameters]
-        cells.append(cell(row.architecture))
-        for metric in metrics:
-            summary = row.metrics.get(metric)
-            ci: Sequence[float | None] = summary.ci95 if summary and summary.ci95 else (None,
-                                                                                      None)
-            cells += [cell(summary.mean if summary else None), cell(ci[0]), cell(ci[1])]
-        lines.append(",".join(cells))
-    return "\n".join(lines) + "\n"

@@ -33,7 +33,7 @@ from testbed.metrics.effort import plan
 from testbed.metrics.lockin import lock_in
 from testbed.metrics.stats import confidence_interval, widened
 from testbed.registry import PluginError, Registry
-from testbed.report.verdicts import (
+from testbed.results.verify import (
     CaseVerdict,
     ClaimVerdict,
     Evidence,

@@ -7,9 +7,10 @@ from collections.abc import Callable
 
 from testbed.assemble import assemble
 from testbed.experiments.replications import Outcome, run_all
+from testbed.experiments.summary import build_results
 from testbed.experiments.tasks import TaskCache
 from testbed.registry import Registry
-from testbed.report.results import Results, build_results
+from testbed.results.run import Results
 from testbed.scenario import Scenario
 
 

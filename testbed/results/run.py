@@ -1,0 +1,137 @@
+"""The results contract of `run` and `compare`: ``results.json``, its pydantic model and its
+published JSON Schema.
+
+Bump ``SCHEMA_VERSION`` whenever a field or metric is renamed or removed; adding is allowed.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+SCHEMA_VERSION: Literal["1"] = "1"
+
+
+class _Model(BaseModel):
+    # Readers must accept fields added later (allowed without a version bump), so the
+    # published schema does not forbid unknown properties.
+    model_config = ConfigDict(extra="ignore")
+
+
+class MetricSummary(_Model):
+    """A figure over the replications: mean, 95 % confidence interval and n.
+
+    ``ci95`` is null when fewer than two replications gave a value: an interval from one run
+    is undefined. ``mean`` is null when no replication gave a value (e.g. nothing delivered).
+    """
+
+    mean: float | None
+    ci95: tuple[float, float] | None
+    n: int = Field(ge=0)
+    unit: str
+
+
+class ComponentInfo(_Model):
+    id: str
+    kind: str
+    category: str
+    vendor: str
+    location: str
+    rami_layer: str
+    iira_tier: str
+    open_output: bool | None = None
+
+
+class ArchitectureResult(_Model):
+    kind: str
+    metrics: dict[str, MetricSummary]
+    per_consumer: dict[str, dict[str, MetricSummary]]
+    per_machine: dict[str, dict[str, MetricSummary]]
+    effort_by_task: dict[str, MetricSummary] = Field(
+        default_factory=dict, description="person-hours by kind of integration task")
+    latency_quantiles_ms: dict[str, float] = Field(
+        default_factory=dict,
+        description="latency distribution over every delivery of every replication: quantile "
+                    "(as a string, e.g. \"0.95\") -> milliseconds")
+    loss_reasons: dict[str, int] = Field(description="lost deliveries by cause, all replications")
+    components: list[ComponentInfo]
+    edges: list[tuple[str, str]] = Field(
+        default_factory=list,
+        description="data-path connections between components; \"machines\" stands for the "
+                    "machines where data starts")
+    notes: list[str]
+
+    def mean(self, metric: str) -> float | None:
+        """The metric's mean over the replications; None when it was not measured."""
+        summary = self.metrics.get(metric)
+        return None if summary is None else summary.mean
+
+
+class OutagePoint(_Model):
+    """What one broadband outage of a given length cost, against the same run without it."""
+
+    outage_s: float
+    lost_deliveries: float
+    data_lost_minutes: float = Field(description="lost deliveries / deliveries per minute")
+    production_lost_parts: float
+
+
+class RankEntry(_Model):
+    architecture: str
+    rank: int = Field(ge=1)
+    score: float = Field(description="weighted mean of the normalised criteria; lower is better")
+    values: dict[str, float | None] = Field(description="each criterion's figure")
+    normalised: dict[str, float] = Field(description="0 best to 1 worst among the candidates")
+
+
+class WhatIfResult(_Model):
+    parameter: str
+    value: str
+    replications: int
+    ranking: list[RankEntry]
+
+
+class CompareSection(_Model):
+    """What `testbed compare` adds: the outage what-if, the ranking and parameter what-ifs."""
+
+    command: str
+    priorities: dict[str, float]
+    criteria: dict[str, str] = Field(description="what each criterion measures")
+    afternoon_s: float = Field(description="the outage length the summary speaks of")
+    outages: dict[str, list[OutagePoint]]
+    ranking: list[RankEntry]
+    what_if: list[WhatIfResult]
+    notes: list[str]
+
+
+class Results(_Model):
+    schema_version: Literal["1"] = SCHEMA_VERSION
+    tool_version: str
+    scenario: str
+    seed: int
+    replications: int
+    horizon_s: float
+    plugins: dict[str, str]
+    architectures: dict[str, ArchitectureResult]
+    compare: CompareSection | None = Field(
+        default=None, description="present when written by `testbed compare`")
+    indistinguishable: dict[str, list[tuple[str, str]]] = Field(
+        default_factory=dict,
+        description="per metric, pairs of architectures whose paired 95 % interval of the "
+                    "difference contains zero: the run cannot tell them apart on that figure")
+
+
+def to_json(results: Results) -> str:
+    # Sorted keys and no timestamps: the same scenario and seed give byte-identical files.
+    return json.dumps(results.model_dump(mode="json"), indent=2, sort_keys=True) + "\n"
+
+
+def results_schema() -> dict[str, Any]:
+    schema = Results.model_json_schema()
+    schema["required"] = sorted({*schema.get("required", []), "schema_version"})
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = f"interop-testbed results, schema version {SCHEMA_VERSION}"
+    return schema
