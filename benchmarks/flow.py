@@ -149,7 +149,8 @@ def region(shops: int, replications: int, jobs: int) -> tuple[int, int, float, f
     architectures x ``replications`` replications of a year, run as the guidance study runs
     its baseline: its task, its executor (``jobs`` processes), windows shared by a shop's
     replications."""
-    from testbed.experiments.tasks import LocalExecutor, run_tasks
+    from testbed.experiments.executor import LocalExecutor
+    from testbed.experiments.tasks import run_tasks
     from testbed.region import generate, load_region
     from testbed.registry import load_registry
     from testbed.workflows.guidance_study import shop_task
@@ -168,7 +169,7 @@ def region(shops: int, replications: int, jobs: int) -> tuple[int, int, float, f
     payloads = [{"scenario": d, "architecture": a, "replication": r, "disabled": []}
                 for d in documents for a in range(len(d["architectures"]))
                 for r in range(replications)]
-    run_tasks(shop_task, payloads, LocalExecutor(jobs))
+    run_tasks(shop_task, payloads, registry, LocalExecutor(jobs))
     return (len(documents), len(payloads), time.perf_counter() - start,
             time.process_time() - cpu)
 

@@ -16,8 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from testbed.experiments.executor import default_jobs
-from testbed.experiments.tasks import DaskExecutor, Executor, LocalExecutor
+from testbed.experiments.executor import DaskExecutor, Executor, LocalExecutor, default_jobs
 from testbed.guidance import load_guidance
 from testbed.region import load_region
 from testbed.registry import load_registry

@@ -5,11 +5,12 @@ testbed itself."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shlex
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from rich.console import Console
@@ -20,9 +21,9 @@ from testbed import __version__
 from testbed.assemble import assemble
 from testbed.claims import load_claims
 from testbed.errors import InputError, Problem
-from testbed.experiments.executor import default_jobs
+from testbed.experiments.executor import DaskExecutor, Executor, LocalExecutor, default_jobs
 from testbed.experiments.replications import tasks_of
-from testbed.experiments.tasks import DaskExecutor, Executor, LocalExecutor, TaskCache
+from testbed.experiments.tasks import TaskCache
 from testbed.files import write_atomically
 from testbed.guidance import load_guidance
 from testbed.loader import validate_document
@@ -125,8 +126,6 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run every candidate architecture of a scenario")
     run.add_argument("scenario", type=Path)
     run.add_argument("--out", type=Path, required=True, help="directory for results.json")
-    run.add_argument("--jobs", type=_positive, default=None,
-                     help="worker processes (default: the machine's cores)")
     run.add_argument("--seed", type=int, default=None, help="override the scenario's seed")
     run.add_argument("--replications", type=int, default=None,
                      help="override the scenario's replications")
@@ -134,15 +133,13 @@ def _parser() -> argparse.ArgumentParser:
                      help="override the scenario's fidelity (flow: long horizons in seconds)")
     run.add_argument("--horizon", default=None, metavar="DURATION",
                      help="override the scenario's horizon, e.g. 1y")
-    run.add_argument("--quiet", action="store_true", help="no table, no progress bar")
+    _execution(run, "no table, no progress bar")
 
     compare = sub.add_parser(
         "compare", help="compare the candidate architectures: a one-page report for the owner")
     compare.add_argument("scenario", type=Path)
     compare.add_argument("--out", type=Path, required=True,
                          help="directory for report.html, report.md and results.json")
-    compare.add_argument("--jobs", type=_positive, default=None,
-                         help="worker processes (default: the machine's cores)")
     compare.add_argument("--seed", type=int, default=None, help="override the scenario's seed")
     compare.add_argument("--replications", type=int, default=None,
                          help="override the scenario's replications")
@@ -150,7 +147,7 @@ def _parser() -> argparse.ArgumentParser:
                          help="override the scenario's fidelity (flow: long horizons in seconds)")
     compare.add_argument("--horizon", default=None, metavar="DURATION",
                          help="override the scenario's horizon, e.g. 1y")
-    compare.add_argument("--quiet", action="store_true", help="no progress, no summary")
+    _execution(compare, "no progress, no summary")
 
     verify = sub.add_parser("verify", help="verify a vendor's claims: verdicts, JUnit XML, HTML")
     verify.add_argument("claims", type=Path)
@@ -158,7 +155,7 @@ def _parser() -> argparse.ArgumentParser:
                         help="directory for verdicts.json, junit.xml and report.html")
     verify.add_argument("--claim", action="append", default=[], metavar="ID",
                         help="run only this claim (repeatable)")
-    verify.add_argument("--quiet", action="store_true", help="no per-case lines")
+    _execution(verify, "no per-case lines")
 
     guidance = sub.add_parser("guidance",
                               help="what guidance changes across a region's SMEs")
@@ -167,7 +164,7 @@ def _parser() -> argparse.ArgumentParser:
                           help="the region document: how many shops and what they are like")
     guidance.add_argument("--out", type=Path, required=True,
                           help="directory for report.html, report.md and results.json")
-    _execution(guidance)
+    _execution(guidance, "no progress bar")
 
     sweeping = sub.add_parser("sweep", help="run a scenario over a grid of parameter values")
     sweeping.add_argument("scenario", type=Path)
@@ -175,7 +172,7 @@ def _parser() -> argparse.ArgumentParser:
                           help="a parameter path and its values (repeatable: a grid)")
     sweeping.add_argument("--out", type=Path, required=True,
                           help="directory for sweep.csv, sweep.json and sweep.html")
-    _execution(sweeping)
+    _execution(sweeping, "no progress bar")
     live = sub.add_parser(
         "live", help="run one architecture against the wall clock behind real OPC UA and "
                      "Modbus TCP endpoints that real software can use")
@@ -202,23 +199,30 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _execution(command: argparse.ArgumentParser) -> None:
+def _execution(command: argparse.ArgumentParser, quiet: str) -> None:
     command.add_argument("--jobs", type=_positive, default=None,
                          help="local worker processes (default: the machine's cores)")
     command.add_argument("--executor", choices=["local", "dask"], default="local",
                          help="where the work runs (dask needs interop-testbed[dask])")
     command.add_argument("--scheduler", default=None,
                          help="the Dask scheduler's address, e.g. tcp://10.0.0.5:8786")
-    command.add_argument("--quiet", action="store_true", help="no progress bar")
+    command.add_argument("--quiet", action="store_true", help=quiet)
 
 
-def _executor(args: argparse.Namespace) -> Executor:
+@contextlib.contextmanager
+def _executor(args: argparse.Namespace) -> Iterator[Executor]:
+    executor: Executor
     if args.executor == "dask":
         if not args.scheduler:
             raise InputError(None, [Problem("--scheduler", "the Dask executor needs the "
                                             "scheduler's address, e.g. tcp://host:8786")])
-        return DaskExecutor(args.scheduler)
-    return LocalExecutor(args.jobs or default_jobs())
+        executor = DaskExecutor(args.scheduler)
+    else:
+        executor = LocalExecutor(args.jobs or default_jobs())
+    try:
+        yield executor
+    finally:
+        executor.close()
 
 
 def _stdout() -> Console:
@@ -353,12 +357,12 @@ def _progress(err: Console, quiet: bool) -> Progress:
 def _compare(args: argparse.Namespace, registry: Registry, err: Console,
              argv: Sequence[str] | None) -> int:
     scenario = _scenario(args, registry)
-    jobs = args.jobs or default_jobs()
     command = _command(argv)
-    with _progress(err, args.quiet) as progress:
+    with _executor(args) as executor, _progress(err, args.quiet) as progress:
         bar = progress.add_task(f"simulating {scenario.name}", total=len(tasks_of(scenario)))
-        results = compare(scenario, registry, args.scenario, jobs, command,
-                          on_done=lambda _: progress.advance(bar),
+        results = compare(scenario, registry, args.scenario, executor, command,
+                          on_done=lambda done, total: progress.update(bar, completed=done,
+                                                                      total=total),
                           stage=lambda text: progress.update(bar, description=text),
                           cache=TaskCache(args.out / ".cache"))
     found = assumptions(scenario, registry)
@@ -393,8 +397,10 @@ def _verify(args: argparse.Namespace, registry: Registry, argv: Sequence[str] | 
         if not args.quiet:
             print(f"{case.verdict:<15} {case.case}: {case.detail}", flush=True)
 
-    report = verify(document, registry, args.claims, _command(argv), set(args.claim) or None,
-                    str(args.out), show, TaskCache(args.out / ".cache"))
+    with _executor(args) as executor:
+        report = verify(document, registry, args.claims, _command(argv),
+                        set(args.claim) or None, str(args.out), show,
+                        TaskCache(args.out / ".cache"), executor)
     write_atomically(args.out / "verdicts.json",
                      json.dumps(report.model_dump(mode="json"), indent=2, sort_keys=True) + "\n")
     write_atomically(args.out / "junit.xml", junit(report))
@@ -408,9 +414,8 @@ def _guidance(args: argparse.Namespace, registry: Registry, err: Console,
               argv: Sequence[str] | None) -> int:
     guidance = load_guidance(args.guidance, registry)
     region = load_region(args.population, registry)
-    executor = _executor(args)
     cache = TaskCache(args.out / ".cache")
-    with _progress(err, args.quiet) as progress:
+    with _executor(args) as executor, _progress(err, args.quiet) as progress:
         bar = progress.add_task(f"{guidance.name} across {region.name}", total=None)
 
         def advance(done: int, total: int) -> None:
@@ -433,8 +438,7 @@ def _sweep(args: argparse.Namespace, registry: Registry, err: Console,
            argv: Sequence[str] | None) -> int:
     scenario = load_scenario(args.scenario, registry)
     parameters = dict(parse_param(text) for text in args.param)
-    executor = _executor(args)
-    with _progress(err, args.quiet) as progress:
+    with _executor(args) as executor, _progress(err, args.quiet) as progress:
         bar = progress.add_task(f"sweeping {scenario.name}", total=None)
         results = sweep(scenario, registry, parameters, executor,
                         TaskCache(args.out / ".cache"), _command(argv),
@@ -451,12 +455,12 @@ def _sweep(args: argparse.Namespace, registry: Registry, err: Console,
 
 def _run(args: argparse.Namespace, registry: Registry, err: Console) -> int:
     scenario = _scenario(args, registry)
-    jobs = args.jobs or default_jobs()
     tasks = tasks_of(scenario)
-    with _progress(err, args.quiet) as progress:
+    with _executor(args) as executor, _progress(err, args.quiet) as progress:
         bar = progress.add_task(f"simulating {scenario.name}", total=len(tasks))
-        results = run_scenario(scenario, registry, args.scenario, jobs,
-                               on_done=lambda _: progress.advance(bar),
+        results = run_scenario(scenario, registry, args.scenario, executor,
+                               on_done=lambda done, total: progress.update(
+                                   bar, completed=done, total=total),
                                cache=TaskCache(args.out / ".cache"))
     out = args.out / "results.json"
     write_atomically(out, to_json(results))

@@ -9,7 +9,8 @@ import pytest
 from conftest import BUNDLED, TEST_SCENARIOS
 
 from testbed.cli import main
-from testbed.experiments.tasks import DaskExecutor, LocalExecutor, TaskCache
+from testbed.experiments.executor import DaskExecutor, LocalExecutor
+from testbed.experiments.tasks import TaskCache
 from testbed.guidance import BufferRule, MachineInterfaceRule, apply, load_guidance
 from testbed.region import generate, load_region
 from testbed.registry import Registry
@@ -105,9 +106,12 @@ class _Counting:
         self.inner = LocalExecutor(1)
         self.ran = 0
 
-    def map(self, work: Any, payloads: Any, on_done: Any) -> None:
+    def map(self, work: Any, payloads: Any, registry: Registry, on_done: Any) -> None:
         self.ran += len(payloads)
-        self.inner.map(work, payloads, on_done)
+        self.inner.map(work, payloads, registry, on_done)
+
+    def close(self) -> None:
+        pass
 
 
 def test_an_interrupted_study_resumes_and_does_only_what_is_missing(

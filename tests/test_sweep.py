@@ -10,7 +10,7 @@ import pytest
 from conftest import TEST_SCENARIOS, load
 
 from testbed.cli import main
-from testbed.experiments.tasks import DaskExecutor, LocalExecutor
+from testbed.experiments.executor import DaskExecutor, LocalExecutor
 from testbed.registry import Registry
 from testbed.workflows.sweep import parse_param, sweep
 

@@ -1,42 +1,26 @@
-"""Run independent pieces of work on a scenario, in this process or in worker processes.
+"""Where a command's tasks run: in this process, in worker processes on this machine, or on a
+Dask distributed cluster. Every command (run, compare, verify, guidance, sweep) hands its tasks
+to one of these, through :func:`testbed.experiments.tasks.run_tasks`.
 
-Results come back in task order whatever runs them, and every piece derives its random
-numbers from the scenario's seed and its own identity, so the numbers never depend on how
-many processes ran them.
+A task is a module-level function of a self-contained, JSON-able payload and the plugin
+registry, returning a JSON-able result, so any worker can run it and any result can be cached
+on disk. Results come back by position whatever runs them, and every random number is derived
+from the payload's own seed and names, so the figures never depend on where tasks ran.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any, TypeVar
+from typing import Any, Protocol
 
-from testbed.loader import validate_document
 from testbed.registry import Registry, load_registry
-from testbed.scenario import Scenario, scenario_model
 
-T = TypeVar("T")
-R = TypeVar("R")
-# A piece of work: a module-level function, so worker processes can be handed it.
-Work = Callable[[Scenario, Registry, str, T], R]
-
-_worker: tuple[Scenario, Registry, str] | None = None
-
-
-def _init_worker(document: dict[str, Any], path: str, disabled: frozenset[str]) -> None:
-    # Workers rebuild the scenario from the parent's validated document, not from the file:
-    # command-line overrides (seed, replications) and blocked plugins must reach them.
-    global _worker
-    registry = load_registry(disabled=disabled)
-    scenario = validate_document(scenario_model(registry), document, path, None)
-    _worker = (scenario, registry, path)
-
-
-def _call(job: tuple[Work[Any, Any], Any]) -> Any:
-    assert _worker is not None
-    work, task = job
-    return work(*_worker, task)
+Payload = dict[str, Any]
+Result = dict[str, Any]
+Work = Callable[[Payload, Registry], Result]
 
 
 def default_jobs() -> int:
@@ -45,27 +29,70 @@ def default_jobs() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def map_tasks(scenario: Scenario, registry: Registry, path: str | os.PathLike[str],
-              work: Work[T, R], tasks: Sequence[T], jobs: int = 1,
-              on_done: Callable[[R], None] | None = None) -> list[R]:
-    """``work(scenario, registry, path, task)`` for every task, in task order.
+@functools.lru_cache(maxsize=4)
+def worker_registry(disabled: tuple[str, ...]) -> Registry:
+    """The plugins, loaded once per worker process from their entry points."""
+    return load_registry(disabled=disabled)
 
-    With ``jobs > 1`` tasks run in worker processes that load the plugins from their entry
-    points (in-process plugins are not seen there) and receive the validated scenario.
-    """
-    file = os.fspath(path)
-    results: list[R] = []
-    if jobs <= 1 or len(tasks) <= 1:
-        for task in tasks:
-            results.append(work(scenario, registry, file, task))
-            if on_done:
-                on_done(results[-1])
-        return results
-    document = scenario.model_dump(mode="json", by_alias=True)
-    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), initializer=_init_worker,
-                             initargs=(document, file, registry.disabled)) as pool:
-        for result in pool.map(_call, [(work, task) for task in tasks]):
-            results.append(result)
-            if on_done:
-                on_done(result)
-    return results
+
+def _in_worker(work: Work, disabled: tuple[str, ...], payload: Payload) -> Result:
+    return work(payload, worker_registry(disabled))
+
+
+class Executor(Protocol):
+    def map(self, work: Work, payloads: Sequence[Payload], registry: Registry,
+            on_done: Callable[[int, Result], None]) -> None:
+        """``work(payload, registry)`` for every payload; ``on_done(position, result)`` as
+        each finishes, in any order."""
+
+    def close(self) -> None: ...
+
+
+class LocalExecutor:
+    """Worker processes on this machine; ``jobs=1`` runs in this process, with the caller's
+    registry (so plugins registered in-process, as tests do, are seen). Worker processes load
+    the plugins from their entry points, less the ones the caller blocked."""
+
+    def __init__(self, jobs: int = 1) -> None:
+        self.jobs = jobs
+
+    def map(self, work: Work, payloads: Sequence[Payload], registry: Registry,
+            on_done: Callable[[int, Result], None]) -> None:
+        if self.jobs <= 1 or len(payloads) <= 1:
+            for index, payload in enumerate(payloads):
+                on_done(index, work(payload, registry))
+            return
+        run = functools.partial(_in_worker, work, tuple(sorted(registry.disabled)))
+        with ProcessPoolExecutor(max_workers=min(self.jobs, len(payloads))) as pool:
+            for index, result in enumerate(pool.map(run, payloads)):
+                on_done(index, result)
+
+    def close(self) -> None:
+        pass
+
+
+class DaskExecutor:
+    """A Dask distributed cluster, by its scheduler's address (``tcp://host:8786``) or a
+    cluster object (a ``LocalCluster`` in tests). Its workers load the plugins from their
+    entry points, so every plugin must be installed on every worker."""
+
+    def __init__(self, scheduler: str | Any) -> None:
+        try:
+            from distributed import Client
+        except ImportError as exc:  # the optional extra is not installed
+            raise RuntimeError("the Dask executor needs `pip install interop-testbed[dask]`"
+                               ) from exc
+        self.client = Client(scheduler)
+
+    def map(self, work: Work, payloads: Sequence[Payload], registry: Registry,
+            on_done: Callable[[int, Result], None]) -> None:
+        from distributed import as_completed
+
+        run = functools.partial(_in_worker, work, tuple(sorted(registry.disabled)))
+        futures = self.client.map(run, list(payloads), pure=False)
+        index = {future.key: i for i, future in enumerate(futures)}
+        for future in as_completed(futures):
+            on_done(index[future.key], future.result())
+
+    def close(self) -> None:
+        self.client.close()

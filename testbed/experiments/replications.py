@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from testbed.assemble import Assembly, assemble
-from testbed.experiments.executor import map_tasks
-from testbed.experiments.tasks import TaskCache, task_key
+from testbed.experiments.executor import Executor, Payload, Result
+from testbed.experiments.tasks import TaskCache, run_tasks, scenario_of
 from testbed.metrics.connectivity import delivery_metrics, production_lost_parts
 from testbed.metrics.effort import Person, commission, interfaces, plan, skills_to_absorb
 from testbed.metrics.latency import latency_metrics
@@ -162,48 +162,33 @@ def run_replication(scenario: Scenario, registry: Registry, architecture: int,
                    dict(record.loss_reasons), notes, breakdown, pooled)
 
 
-Task = tuple[int, int]
+def replication_task(payload: Payload, registry: Registry) -> Result:
+    """One replication of one architecture, on any worker."""
+    scenario = scenario_of(payload, registry)
+    return run_replication(scenario, registry, payload["architecture"], payload["replication"],
+                           payload["path"]).to_dict()
 
 
-def _replicate(scenario: Scenario, registry: Registry, path: str, task: Task) -> Outcome:
-    return run_replication(scenario, registry, task[0], task[1], path)
-
-
-def tasks_of(scenario: Scenario) -> list[Task]:
+def tasks_of(scenario: Scenario) -> list[tuple[int, int]]:
+    """Every (architecture, replication) of the scenario, in the order results come back."""
     return [(a, r) for a in range(len(scenario.architectures))
             for r in range(scenario.replications)]
 
 
-def run_all(scenario: Scenario, registry: Registry, path: str, jobs: int = 1,
-            on_done: Callable[[Outcome], None] | None = None,
+def run_all(scenario: Scenario, registry: Registry, path: str,
+            executor: Executor | None = None,
+            on_done: Callable[[int, int], None] | None = None,
             cache: TaskCache | None = None) -> list[Outcome]:
-    """Run every (architecture, replication) task; outcomes come back in task order.
+    """Every (architecture, replication) task; outcomes come back in task order.
 
     With a cache, replications already finished (by an earlier, interrupted run of the same
     scenario and seed) are read back instead of run again, and new ones are kept as they end.
+    ``on_done(done, total)`` reports progress.
     """
-    tasks = tasks_of(scenario)
-    if cache is None:
-        return map_tasks(scenario, registry, path, _replicate, tasks, jobs, on_done)
     document = scenario.model_dump(mode="json", by_alias=True)
-    keys = [task_key({"replication-of": document, "architecture": a, "replication": r,
-                      "disabled": sorted(registry.disabled)}) for a, r in tasks]
-    outcomes: dict[int, Outcome] = {}
-    for index, key in enumerate(keys):
-        cached = cache.get(key)
-        if cached is not None:
-            outcomes[index] = Outcome.from_dict(cached)
-            if on_done:
-                on_done(outcomes[index])
-    missing = [i for i in range(len(tasks)) if i not in outcomes]
-    position = iter(missing)
-
-    def keep(outcome: Outcome) -> None:
-        index = next(position)
-        outcomes[index] = outcome
-        cache.put(keys[index], outcome.to_dict())
-        if on_done:
-            on_done(outcome)
-
-    map_tasks(scenario, registry, path, _replicate, [tasks[i] for i in missing], jobs, keep)
-    return [outcomes[i] for i in range(len(tasks))]
+    disabled = sorted(registry.disabled)
+    payloads = [{"scenario": document, "path": path,
+                 "architecture": a, "replication": r, "disabled": disabled}
+                for a, r in tasks_of(scenario)]
+    results = run_tasks(replication_task, payloads, registry, executor, cache, on_done)
+    return [Outcome.from_dict(result) for result in results]

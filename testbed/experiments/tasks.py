@@ -1,6 +1,7 @@
-"""Self-contained pieces of work, for studies of many shops: each task carries its scenario
-document, so any worker (a local process or a Dask worker on another machine) can run it, and
-each result is a plain JSON-able dict, so it can be cached on disk and a study resumed.
+"""Self-contained pieces of work: each task carries its scenario document, so any worker (a local
+process or a Dask worker on another machine) can run it, and each result is a plain JSON-able
+dict, so it is cached on disk as it finishes and an interrupted command resumes. One cache and
+one way to run tasks for every command.
 
 Results come back in task order and do not depend on where tasks ran: every random number is
 derived from the task's own scenario seed and replication.
@@ -15,78 +16,20 @@ import importlib.util
 import json
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any, Protocol
 
 from testbed import __version__
+from testbed.experiments.executor import Executor, LocalExecutor, Payload, Result, Work
 from testbed.loader import validate_document
-from testbed.registry import Registry, load_registry
+from testbed.registry import Registry
 from testbed.scenario import Scenario, scenario_model
 
-Payload = dict[str, Any]
-Result = dict[str, Any]
-Work = Callable[[Payload], Result]
 
-
-@functools.lru_cache(maxsize=4)
-def worker_registry(disabled: tuple[str, ...]) -> Registry:
-    """The plugins, loaded once per worker process."""
-    return load_registry(disabled=disabled)
-
-
-def scenario_of(payload: Payload) -> tuple[Scenario, Registry]:
-    registry = worker_registry(tuple(payload.get("disabled", ())))
+def scenario_of(payload: Payload, registry: Registry) -> Scenario:
+    """The scenario a payload carries, validated again on the worker that runs it."""
     document = payload["scenario"]
-    return validate_document(scenario_model(registry), document, document.get("name"),
-                             None), registry
-
-
-class Executor(Protocol):
-    def map(self, work: Work, payloads: Sequence[Payload],
-            on_done: Callable[[int, Result], None]) -> None: ...
-
-
-class LocalExecutor:
-    """Worker processes on this machine (``jobs=1`` runs in this process)."""
-
-    def __init__(self, jobs: int) -> None:
-        self.jobs = jobs
-
-    def map(self, work: Work, payloads: Sequence[Payload],
-            on_done: Callable[[int, Result], None]) -> None:
-        if self.jobs <= 1 or len(payloads) <= 1:
-            for index, payload in enumerate(payloads):
-                on_done(index, work(payload))
-            return
-        with ProcessPoolExecutor(max_workers=min(self.jobs, len(payloads))) as pool:
-            for index, result in enumerate(pool.map(work, payloads)):
-                on_done(index, result)
-
-
-class DaskExecutor:
-    """A Dask distributed cluster, by its scheduler's address (``tcp://host:8786``) or a
-    cluster object (a ``LocalCluster`` in tests)."""
-
-    def __init__(self, scheduler: str | Any) -> None:
-        try:
-            from distributed import Client
-        except ImportError as exc:  # the optional extra is not installed
-            raise RuntimeError("the Dask executor needs `pip install interop-testbed[dask]`"
-                               ) from exc
-        self.client = Client(scheduler)
-
-    def map(self, work: Work, payloads: Sequence[Payload],
-            on_done: Callable[[int, Result], None]) -> None:
-        from distributed import as_completed
-
-        futures = self.client.map(work, list(payloads), pure=False)
-        index = {future.key: i for i, future in enumerate(futures)}
-        for future in as_completed(futures):
-            on_done(index[future.key], future.result())
-
-    def close(self) -> None:
-        self.client.close()
+    return validate_document(scenario_model(registry), document,
+                             payload.get("path", document.get("name")), None)
 
 
 @functools.cache
@@ -140,13 +83,18 @@ class TaskCache:
         os.replace(tmp, path)
 
 
-def run_tasks(work: Work, payloads: Sequence[Payload], executor: Executor,
-              cache: TaskCache | None = None,
-              on_done: Callable[[int, int], None] | None = None) -> list[Result]:
+def run_tasks(work: Work, payloads: Sequence[Payload], registry: Registry,
+              executor: Executor | None = None, cache: TaskCache | None = None,
+              on_done: Callable[[int, int], None] | None = None,
+              on_result: Callable[[int, Result], None] | None = None) -> list[Result]:
     """Every payload's result, in order. Identical payloads run once (a shop that does not
     adopt a rule is its own baseline); cached results are reused and new ones cached as they
-    finish. ``on_done(done, total)`` reports progress over the distinct tasks."""
-    keys = [task_key(p) for p in payloads]
+    finish. ``on_done(done, total)`` reports progress over the distinct tasks;
+    ``on_result(position, result)`` hands over each payload's result as soon as it is known
+    (cached ones first), for commands that show results as they come."""
+    # The work's name is part of the key: two kinds of task may share a payload's shape.
+    name = f"{work.__module__}.{work.__qualname__}"
+    keys = [task_key({"task": name, **p}) for p in payloads]
     first: dict[str, int] = {}
     for position, key in enumerate(keys):
         first.setdefault(key, position)
@@ -157,6 +105,18 @@ def run_tasks(work: Work, payloads: Sequence[Payload], executor: Executor,
         if cached is not None:
             found[key] = cached
     missing = [key for key in unique if key not in found]
+    where: dict[str, list[int]] = {}
+    for position, key in enumerate(keys):
+        where.setdefault(key, []).append(position)
+
+    def hand_over(key: str) -> None:
+        if on_result:
+            for position in where[key]:
+                on_result(position, found[key])
+
+    for key in unique:
+        if key in found:
+            hand_over(key)
     if on_done:
         on_done(len(found), len(unique))
 
@@ -165,8 +125,10 @@ def run_tasks(work: Work, payloads: Sequence[Payload], executor: Executor,
         found[key] = result
         if cache:
             cache.put(key, result)
+        hand_over(key)
         if on_done:
             on_done(len(found), len(unique))
 
-    executor.map(work, [payloads[first[key]] for key in missing], finished)
+    runner = executor or LocalExecutor()
+    runner.map(work, [payloads[first[key]] for key in missing], registry, finished)
     return [found[key] for key in keys]

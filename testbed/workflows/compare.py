@@ -13,10 +13,9 @@ from typing import Any
 
 from testbed.assemble import assemble
 from testbed.errors import InputError, Problem
-from testbed.experiments.executor import map_tasks
+from testbed.experiments.executor import Executor, Payload, Result
 from testbed.experiments.outages import outage_cost
-from testbed.experiments.replications import Outcome
-from testbed.experiments.tasks import TaskCache
+from testbed.experiments.tasks import TaskCache, run_tasks, scenario_of
 from testbed.loader import validate_document
 from testbed.overrides import set_parameter
 from testbed.registry import Registry
@@ -28,15 +27,15 @@ from testbed.workflows.run import run_scenario
 Progress = Callable[[str], None]
 
 
-def _outage_task(scenario: Scenario, registry: Registry, path: str,
-                 task: tuple[int, float]) -> OutagePoint:
-    index, length = task
+def outage_task(payload: Payload, registry: Registry) -> Result:
+    """What one broadband outage of one length costs one architecture, on any worker."""
+    scenario = scenario_of(payload, registry)
     assert scenario.shop.internet is not None
-    cost = outage_cost(assemble(scenario, index, registry, path), scenario.seed,
-                       scenario.shop.internet, length)
+    cost = outage_cost(assemble(scenario, payload["architecture"], registry, payload["path"]),
+                       scenario.seed, scenario.shop.internet, payload["outage_s"])
     return OutagePoint(outage_s=cost.outage_s, lost_deliveries=cost.lost_deliveries,
                        data_lost_minutes=cost.data_lost_minutes,
-                       production_lost_parts=cost.production_lost_parts)
+                       production_lost_parts=cost.production_lost_parts).model_dump()
 
 
 def _afternoon(points: dict[str, list[OutagePoint]], length: float) -> dict[str,
@@ -46,13 +45,19 @@ def _afternoon(points: dict[str, list[OutagePoint]], length: float) -> dict[str,
 
 
 def outage_points(scenario: Scenario, registry: Registry, file: str, lengths: list[float],
-                  jobs: int) -> dict[str, list[OutagePoint]]:
+                  executor: Executor | None = None, cache: TaskCache | None = None
+                  ) -> dict[str, list[OutagePoint]]:
     """Each architecture under each broadband outage length (none without an internet link)."""
     names = [a.name for a in scenario.architectures]
     if scenario.shop.internet is None:
         return {name: [] for name in names}
+    document = scenario.model_dump(mode="json", by_alias=True)
+    disabled = sorted(registry.disabled)
     tasks = [(i, length) for i in range(len(names)) for length in sorted(set(lengths))]
-    points = map_tasks(scenario, registry, file, _outage_task, tasks, jobs)
+    payloads = [{"scenario": document, "path": file, "architecture": i, "outage_s": length,
+                 "disabled": disabled} for i, length in tasks]
+    points = [OutagePoint.model_validate(point) for point in
+              run_tasks(outage_task, payloads, registry, executor, cache)]
     return {name: [p for (i, _), p in zip(tasks, points, strict=True) if i == index]
             for index, name in enumerate(names)}
 
@@ -69,8 +74,9 @@ def variant(scenario: Scenario, registry: Registry, parameter: str, value: Any,
     return validate_document(scenario_model(registry), changed, f"what-if {where}", None)
 
 
-def compare(scenario: Scenario, registry: Registry, path: str | os.PathLike[str], jobs: int,
-            command: str, on_done: Callable[[Outcome], None] | None = None,
+def compare(scenario: Scenario, registry: Registry, path: str | os.PathLike[str],
+            executor: Executor | None, command: str,
+            on_done: Callable[[int, int], None] | None = None,
             stage: Progress | None = None, cache: TaskCache | None = None) -> Results:
     file = os.fspath(path)
     settings = scenario.compare
@@ -81,10 +87,10 @@ def compare(scenario: Scenario, registry: Registry, path: str | os.PathLike[str]
         for i, w in enumerate(settings.what_if) for j, value in enumerate(w.values)]
     say = stage or (lambda _: None)
     say("running the candidate architectures")
-    results = run_scenario(scenario, registry, file, jobs, on_done, cache)
+    results = run_scenario(scenario, registry, file, executor, on_done, cache)
     lengths = sorted({*settings.outage_lengths, settings.afternoon})
     say("trying broadband outages")
-    outages = outage_points(scenario, registry, file, lengths, jobs)
+    outages = outage_points(scenario, registry, file, lengths, executor, cache)
     ranking, notes = rank(results.architectures, _afternoon(outages, settings.afternoon),
                           settings.priorities)
     if scenario.shop.internet is None:
@@ -92,8 +98,9 @@ def compare(scenario: Scenario, registry: Registry, path: str | os.PathLike[str]
     what_ifs = []
     for i, value, changed in variants:
         say(f"what if {settings.what_if[i].parameter} = {value}")
-        varied = run_scenario(changed, registry, file, jobs, cache=cache)
-        afternoon = outage_points(changed, registry, file, [settings.afternoon], jobs)
+        varied = run_scenario(changed, registry, file, executor, cache=cache)
+        afternoon = outage_points(changed, registry, file, [settings.afternoon], executor,
+                                  cache)
         varied_ranking, _ = rank(varied.architectures,
                                  _afternoon(afternoon, settings.afternoon), settings.priorities)
         what_ifs.append(WhatIfResult(parameter=settings.what_if[i].parameter, value=str(value),

@@ -16,16 +16,9 @@ from typing import Any
 
 from testbed import __version__
 from testbed.assemble import Assembly, assemble
+from testbed.experiments.executor import Executor, Payload, Result
 from testbed.experiments.replications import run_replication
-from testbed.experiments.tasks import (
-    Executor,
-    Payload,
-    Result,
-    TaskCache,
-    run_tasks,
-    scenario_of,
-    task_key,
-)
+from testbed.experiments.tasks import TaskCache, run_tasks, scenario_of, task_key
 from testbed.guidance import Guidance, VendorShareRule, apply
 from testbed.metrics.definitions import METRICS
 from testbed.metrics.lockin import vendor_shares
@@ -66,9 +59,9 @@ def shared_windows(payload: Payload, scenario: Scenario, assembly: Assembly
     return windows
 
 
-def shop_task(payload: Payload) -> Result:
+def shop_task(payload: Payload, registry: Registry) -> Result:
     """One replication of one architecture of one shop variant (runs on any worker)."""
-    scenario, registry = scenario_of(payload)
+    scenario = scenario_of(payload, registry)
     index, replication = payload["architecture"], payload["replication"]
     assembly = assemble(scenario, index, registry, scenario.name)
     outcome = run_replication(scenario, registry, index, replication, scenario.name, assembly,
@@ -165,7 +158,7 @@ def study(region: Region, guidance: Guidance, registry: Registry, executor: Exec
             for a in range(len(doc["architectures"])) for r in range(region.replications)]
     payloads = [{"scenario": documents[(i, v)], "architecture": a, "replication": r,
                  "disabled": disabled} for i, v, a, r in keys]
-    results = run_tasks(shop_task, payloads, executor, cache, on_done)
+    results = run_tasks(shop_task, payloads, registry, executor, cache, on_done)
 
     runs: dict[tuple[int, str], dict[int, list[dict[str, Any]]]] = {}
     for (i, v, a, _), result in zip(keys, results, strict=True):

@@ -6,7 +6,8 @@ import os
 from collections.abc import Callable
 
 from testbed.assemble import assemble
-from testbed.experiments.replications import Outcome, run_all
+from testbed.experiments.executor import Executor
+from testbed.experiments.replications import run_all
 from testbed.experiments.summary import build_results
 from testbed.experiments.tasks import TaskCache
 from testbed.registry import Registry
@@ -15,7 +16,8 @@ from testbed.scenario import Scenario
 
 
 def run_scenario(scenario: Scenario, registry: Registry, path: str | os.PathLike[str],
-                 jobs: int = 1, on_done: Callable[[Outcome], None] | None = None,
+                 executor: Executor | None = None,
+                 on_done: Callable[[int, int], None] | None = None,
                  cache: TaskCache | None = None) -> Results:
     """Every candidate architecture over every replication, as the results contract.
 
@@ -25,5 +27,5 @@ def run_scenario(scenario: Scenario, registry: Registry, path: str | os.PathLike
     file = os.fspath(path)
     assemblies = [assemble(scenario, i, registry, file)
                   for i in range(len(scenario.architectures))]
-    outcomes = run_all(scenario, registry, file, jobs, on_done, cache)
+    outcomes = run_all(scenario, registry, file, executor, on_done, cache)
     return build_results(scenario, assemblies, outcomes, registry.versions())

@@ -15,9 +15,10 @@ import yaml
 
 from testbed import __version__
 from testbed.errors import InputError, Problem
+from testbed.experiments.executor import Executor, Payload, Result
 from testbed.experiments.replications import run_replication
 from testbed.experiments.summary import summarise
-from testbed.experiments.tasks import Executor, Payload, Result, TaskCache, run_tasks, scenario_of
+from testbed.experiments.tasks import TaskCache, run_tasks, scenario_of
 from testbed.loader import validate_document
 from testbed.metrics.definitions import METRICS
 from testbed.overrides import set_parameter
@@ -60,15 +61,15 @@ def grid(scenario: Scenario, registry: Registry, parameters: dict[str, list[Any]
     return points
 
 
-def sweep_task(payload: Payload) -> Result:
-    scenario, registry = scenario_of(payload)
+def sweep_task(payload: Payload, registry: Registry) -> Result:
+    scenario = scenario_of(payload, registry)
     outcome = run_replication(scenario, registry, payload["architecture"],
                               payload["replication"], scenario.name)
     return {"metrics": outcome.metrics}
 
 
 def sweep(scenario: Scenario, registry: Registry, parameters: dict[str, list[Any]],
-          executor: Executor, cache: TaskCache | None = None, command: str = "",
+          executor: Executor | None = None, cache: TaskCache | None = None, command: str = "",
           on_done: Callable[[int, int], None] | None = None) -> SweepResults:
     points = grid(scenario, registry, parameters)
     disabled = sorted(registry.disabled)
@@ -78,7 +79,7 @@ def sweep(scenario: Scenario, registry: Registry, parameters: dict[str, list[Any
             for r in range(int(document["replications"]))]
     payloads = [{"scenario": points[p][1], "architecture": a, "replication": r,
                  "disabled": disabled} for p, a, r in keys]
-    results = run_tasks(sweep_task, payloads, executor, cache, on_done)
+    results = run_tasks(sweep_task, payloads, registry, executor, cache, on_done)
     rows = []
     for p, (setting, _) in enumerate(points):
         for a, entry in enumerate(scenario.architectures):

@@ -26,8 +26,9 @@ from testbed.claims import (
     ResilienceClaim,
 )
 from testbed.errors import InputError
+from testbed.experiments.executor import Executor, Payload, Result
 from testbed.experiments.replications import run_replication
-from testbed.experiments.tasks import TaskCache, task_key
+from testbed.experiments.tasks import TaskCache, run_tasks
 from testbed.loader import validate_document
 from testbed.metrics.effort import plan
 from testbed.metrics.lockin import lock_in
@@ -283,44 +284,48 @@ _TESTS: dict[type, Callable[..., CaseVerdict]] = {
 }
 
 
+def case_task(payload: Payload, registry: Registry) -> Result:
+    """One test case of one claim, judged, on any worker."""
+    document = ClaimsDocument.model_validate(payload["claims"])
+    claim = next(c for c in document.claims if c.id == payload["claim"])
+    case = next(c for c in _cases(document, claim) if c.name == payload["case"])
+    try:
+        verdict = _TESTS[type(claim)](registry, document, claim, case)
+    except Skip as skip:
+        verdict = _case_verdict(case, skip.verdict, skip.reason, skip.detail,
+                                Evidence(measured=None, seed=case.seed,
+                                         scenario="reference shop"))
+    except PluginError as exc:
+        verdict = _case_verdict(case, "NOT EXECUTED", "plugin-error", str(exc),
+                                Evidence(measured=None, seed=case.seed,
+                                         scenario="reference shop"))
+    return verdict.model_dump(mode="json")
+
+
 def verify(document: ClaimsDocument, registry: Registry, path: str | os.PathLike[str],
            command: str, only: set[str] | None = None, out: str = "OUT",
            on_case: Callable[[CaseVerdict], None] | None = None,
-           cache: TaskCache | None = None) -> VerificationReport:
+           cache: TaskCache | None = None,
+           executor: Executor | None = None) -> VerificationReport:
     """Every claim's test cases, judged. With a cache, cases already judged by an interrupted
-    run of the same claims, plugins and code are read back, and new ones kept as they end."""
+    run of the same claims, plugins and code are read back, and new ones kept as they end.
+    ``on_case`` sees each verdict as soon as it is known."""
+    content = document.model_dump(mode="json", by_alias=True)
+    chosen = [claim for claim in document.claims if not only or claim.id in only]
+    cases = [(claim, case) for claim in chosen for case in _cases(document, claim)]
+    payloads = [{"claims": content, "claim": claim.id, "case": case.name,
+                 "plugins": registry.versions(), "disabled": sorted(registry.disabled)}
+                for claim, case in cases]
+
+    def show(_: int, result: Result) -> None:
+        if on_case:
+            on_case(CaseVerdict.model_validate(result))
+
+    judged = [CaseVerdict.model_validate(result) for result in
+              run_tasks(case_task, payloads, registry, executor, cache, on_result=show)]
     claims = []
-    content = document.model_dump(mode="json")
-    for claim in document.claims:
-        if only and claim.id not in only:
-            continue
-        verdicts = []
-        for case in _cases(document, claim):
-            key = task_key({"verify-case": content, "claim": claim.id, "case": case.name,
-                            "seed": case.seed, "plugins": registry.versions(),
-                            "disabled": sorted(registry.disabled)})
-            cached = cache.get(key) if cache else None
-            if cached is not None:
-                verdict = CaseVerdict.model_validate(cached)
-                verdicts.append(verdict)
-                if on_case:
-                    on_case(verdict)
-                continue
-            try:
-                verdict = _TESTS[type(claim)](registry, document, claim, case)
-            except Skip as skip:
-                verdict = _case_verdict(case, skip.verdict, skip.reason, skip.detail,
-                                        Evidence(measured=None, seed=case.seed,
-                                                 scenario="reference shop"))
-            except PluginError as exc:
-                verdict = _case_verdict(case, "NOT EXECUTED", "plugin-error", str(exc),
-                                        Evidence(measured=None, seed=case.seed,
-                                                 scenario="reference shop"))
-            if cache is not None:
-                cache.put(key, verdict.model_dump(mode="json"))
-            verdicts.append(verdict)
-            if on_case:
-                on_case(verdict)
+    for claim in chosen:
+        verdicts = [v for (c, _), v in zip(cases, judged, strict=True) if c is claim]
         result, reason = claim_verdict(verdicts)
         claims.append(ClaimVerdict(
             id=claim.id, level=claim.level, type=claim.type, statement=claim.statement,
