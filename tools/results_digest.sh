@@ -26,4 +26,9 @@ tb guidance scenarios/guidance/sme-connectivity.yaml --population scenarios/regi
     --out "$out/guidance-bundled" --jobs 2
 tb sweep tests/scenarios/small-shop.yaml --param "shop.links[broadband].outages.mttr=1min,10min" \
     --out "$out/sweep-small" --jobs 2
-cd "$out" && find . -path ./*/.cache -prune -o \( -name "*.json" -o -name "*.csv" -o -name "*.xml" -o -name "*.md" \) -print | sort | xargs sha256sum
+# Commands record their own command line, which names OUTDIR: hash with it replaced, so that
+# two runs into different folders compare equal.
+cd "$out" && find . -path ./\*/.cache -prune -o \( -name "*.json" -o -name "*.csv" -o -name "*.xml" \
+    -o -name "*.md" \) -print | sort | while read -r f; do
+    printf '%s  %s\n' "$(sed "s|$out|OUTDIR|g" "$f" | sha256sum | cut -d' ' -f1)" "$f"
+done
