@@ -18,8 +18,9 @@ from testbed.cli import main
 from testbed.experiments.outages import outage_cost
 from testbed.params import Priorities
 from testbed.registry import Registry
-from testbed.results.run import Results
-from testbed.workflows.ranking import rank
+from testbed.results.run import OutagePoint, Results
+from testbed.workflows.guidance_study import CHOICE_CRITERIA, _choose
+from testbed.workflows.ranking import rank, rank_by_priorities
 
 SMALL = TEST_SCENARIOS / "small-shop.yaml"
 PEOPLE = [
@@ -143,7 +144,7 @@ def test_the_ranking_follows_the_owners_weights(compared: tuple[Path, Results],
     assert results.compare is not None
     afternoon = {name: next(p for p in points if p.outage_s == results.compare.afternoon_s)
                  for name, points in results.compare.outages.items()}
-    ranking, _ = rank(results.architectures, afternoon, Priorities(**weights))
+    ranking, _ = rank_by_priorities(results.architectures, afternoon, Priorities(**weights))
     # with one criterion weighted, the score is that criterion's normalised figure alone
     for entry in ranking:
         assert entry.score == entry.normalised[criterion]
@@ -157,6 +158,52 @@ def test_the_ranking_follows_the_owners_weights(compared: tuple[Path, Results],
                                                                .mean or 0)
                 for n, a in results.architectures.items()}
         assert best == min(cost, key=lambda n: cost[n])
+
+
+def test_the_results_hold_the_shared_rankings_answer(compared: tuple[Path, Results]) -> None:
+    _, results = compared
+    section = results.compare
+    assert section is not None
+    afternoon = {name: next(p for p in points if p.outage_s == section.afternoon_s)
+                 for name, points in section.outages.items()}
+    ranking, notes = rank_by_priorities(results.architectures, afternoon,
+                                        Priorities(**section.priorities))
+    assert ranking == section.ranking
+    assert notes == []
+    # each criterion, scaled by hand from the figures in results.json: 0 best, 1 worst
+    for criterion in ("cost", "independence"):
+        figures = {e.architecture: e.values[criterion] for e in section.ranking}
+        assert all(v is not None for v in figures.values())
+        low, high = min(figures.values()), max(figures.values())  # type: ignore[type-var]
+        for entry in section.ranking:
+            value = figures[entry.architecture]
+            assert value is not None and low is not None and high is not None
+            expected = (value - low) / (high - low) if high > low else 0.0
+            assert entry.normalised[criterion] == pytest.approx(expected)
+
+
+def test_compare_and_the_guidance_choice_rank_alike_on_the_same_figures(
+        compared: tuple[Path, Results]) -> None:
+    """The guidance study's choice is compare's ranking with equal priorities, where the
+    shop's loss fraction stands in for the afternoon outage: given the same figures (here the
+    compare run's means, as one replication each), both put the architectures in one order."""
+    _, results = compared
+    names = list(results.architectures)
+    runs = {i: [{"metrics": {m: arch.mean(m) for m in (
+                 "capex_gbp", "opex_gbp_per_month", "payback_months", "loss_fraction",
+                 "lock_in_score")}, "max_vendor_share": 0.0}]
+            for i, arch in enumerate(results.architectures.values())}
+    afternoon = {}
+    for name, arch in results.architectures.items():
+        lost = arch.mean("loss_fraction")
+        assert lost is not None
+        afternoon[name] = OutagePoint(outage_s=0, lost_deliveries=0, data_lost_minutes=lost,
+                                      production_lost_parts=lost)
+    by_priorities, _ = rank_by_priorities(results.architectures, afternoon, Priorities())
+    choice = rank(runs, CHOICE_CRITERIA, missing="worst")
+    assert [(names[e.key], e.score) for e in choice.entries] == [
+        (e.architecture, e.score) for e in by_priorities]
+    assert _choose(runs, None) == names.index(by_priorities[0].architecture)
 
 
 def test_the_page_says_how_the_ranking_was_weighted(compared: tuple[Path, Results]) -> None:

@@ -15,7 +15,15 @@ from testbed.guidance import BufferRule, MachineInterfaceRule, apply, load_guida
 from testbed.region import generate, load_region
 from testbed.registry import Registry
 from testbed.results.guidance import StudyResults
-from testbed.workflows.guidance_study import ALL_RULES, _rules_for, adopted, study
+from testbed.workflows.guidance_study import (
+    ALL_RULES,
+    CHOICE_CRITERIA,
+    _rules_for,
+    adopted,
+    shop_task,
+    study,
+)
+from testbed.workflows.ranking import rank
 
 REGION = TEST_SCENARIOS / "tiny-region.yaml"
 GUIDANCE = TEST_SCENARIOS / "tiny-guidance.yaml"
@@ -68,6 +76,23 @@ def test_no_shop_takes_an_architecture_where_one_vendor_carries_most_data(
     # The vendor cloud puts every path through one vendor: the rule takes it off the offer.
     assert "Vendor cloud" not in local.variants["No vendor above half"].choices.values()
     assert "Vendor cloud" not in local.variants[ALL_RULES].choices.values()
+
+
+def test_each_shop_takes_the_first_of_the_shared_equal_weight_ranking(
+        registry: Registry, local: StudyResults) -> None:
+    region = load_region(REGION, registry)
+    shops = generate(region, registry)
+    for shop in shops[:2]:
+        document = {k: v for k, v in shop.items() if k != "size"}
+        document.pop("offer_filters", None)
+        offer = [a["name"] for a in document["architectures"]]
+        per_arch = {a: [shop_task({"scenario": document, "architecture": a, "replication": r,
+                                   "disabled": sorted(registry.disabled)})
+                        for r in range(region.replications)] for a in range(len(offer))}
+        ranking = rank(per_arch, CHOICE_CRITERIA, missing="worst")
+        assert ranking.left_out == []
+        assert [e.score for e in ranking.entries] == sorted(e.score for e in ranking.entries)
+        assert local.baseline_choices[shop["name"]] == offer[ranking.entries[0].key]
 
 
 def test_a_rule_is_followed_by_the_shops_that_adopt_it(registry: Registry,

@@ -21,6 +21,7 @@ from testbed.live.tags import TAG_OF_KIND, value_of
 from testbed.sim.ledger import Ledger
 from testbed.sim.network import ALARM, KIND_NAMES, Consumer, Message, Route
 from testbed.sim.network import Server as Translator
+from testbed.wiring import DataPath
 
 GOOD = ua.StatusCode(ua.StatusCodes.Good)
 # Data is held in a store-and-forward buffer and will come: the last value is still usable.
@@ -31,15 +32,21 @@ _RANK = {ua.StatusCodes.Good: 0, ua.StatusCodes.UncertainLastUsableValue: 1,
          ua.StatusCodes.BadNoCommunication: 2}
 
 
-@dataclass
-class DataPath:
-    """One machine's data on its way to one piece of software: the hops it crosses."""
+@dataclass(frozen=True)
+class RunningPath:
+    """A wiring's ``DataPath`` (testbed.wiring: one machine's data through its hops to one
+    piece of software) as the simulation runs it: the routes and translators its hops became,
+    from which the status of the machine's tags in the address space is read."""
 
-    machine: int
-    software: str
+    path: DataPath  # what the architecture wires
+    machine: int  # the index of path.machine among the assembly's machines
     mask: int  # the message kinds the software takes
     routes: Sequence[Route]
     translators: Sequence[Translator]
+
+    @property
+    def software(self) -> str:
+        return self.path.hops[-1]
 
     def status(self) -> ua.StatusCode:
         for route in self.routes:
@@ -72,7 +79,7 @@ class Publisher:
         self.clock = clock
         self.env = Environment()  # the factory's, once attached
         self.nodes: FactoryNodes | None = None
-        self.paths: list[DataPath] = []
+        self.paths: list[RunningPath] = []
         self.writes: list[tuple[ua.NodeId, ua.Variant, ua.StatusCode, datetime]] = []
         self.events: list[tuple[int, float, int]] = []
         self.deliveries = 0  # writes to software inboxes: the messages a live run carried
@@ -81,7 +88,7 @@ class Publisher:
         self._status: dict[tuple[int, int], ua.StatusCode] = {}
         self._generators: dict[int, EventGenerator] = {}
 
-    def attach(self, nodes: FactoryNodes, paths: list[DataPath], env: Environment) -> None:
+    def attach(self, nodes: FactoryNodes, paths: list[RunningPath], env: Environment) -> None:
         self.nodes = nodes
         self.paths = paths
         self.env = env

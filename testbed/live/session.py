@@ -39,7 +39,7 @@ from testbed.live.address_space import FactoryNodes, build
 from testbed.live.clock import Pace, SimClock, drive
 from testbed.live.guard import limit_monitors, start_guarded
 from testbed.live.modbus import ModbusGateway, ModbusMachines, ModbusUnit, Poll
-from testbed.live.publisher import DataPath, Publisher
+from testbed.live.publisher import Publisher, RunningPath
 from testbed.live.security import (
     SERVER_URI,
     STUB_URI,
@@ -193,8 +193,8 @@ class LiveRun:
             routes = [model.origins[(m, hops[0])].route,
                       *(model.routes[pair] for pair in itertools.pairwise(hops))]
             mask = model.ledger.masks[consumers.index(hops[-1])]
-            paths.append(DataPath(m, hops[-1], mask, routes,
-                                  [model.servers[h] for h in hops[:-1]]))
+            paths.append(RunningPath(path, m, mask, routes,
+                                     [model.servers[h] for h in hops[:-1]]))
         inboxes = {c: sorted({(p.machine, kind) for p in paths if p.software == c
                               for kind in range(4) if p.mask >> kind & 1})
                    for c in consumers}

@@ -22,6 +22,15 @@ from testbed.sim.model import RunRecord
 from testbed.wiring import Wiring
 
 MONTH_S = 365.25 / 12 * 86_400.0
+# The span over which the rankings weigh up-front cost against running cost (docs/compare.md).
+COST_HORIZON_MONTHS = 24
+
+
+def two_year_cost(capex_gbp: float, opex_gbp_per_month: float) -> float:
+    """What an architecture costs over ``COST_HORIZON_MONTHS``: capex plus that many months of
+    opex. The one formula behind the cost criterion of `testbed compare` and of the guidance
+    study's choice."""
+    return capex_gbp + COST_HORIZON_MONTHS * opex_gbp_per_month
 
 
 @dataclass(frozen=True)

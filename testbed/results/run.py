@@ -11,7 +11,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-
 SCHEMA_VERSION: Literal["1"] = "1"
 
 

@@ -21,7 +21,7 @@ from testbed.overrides import set_parameter
 from testbed.registry import Registry
 from testbed.results.run import CompareSection, OutagePoint, Results, WhatIfResult
 from testbed.scenario import Scenario, scenario_model
-from testbed.workflows.ranking import CRITERIA, rank
+from testbed.workflows.ranking import CRITERIA, rank_by_priorities
 from testbed.workflows.run import run_scenario
 
 Progress = Callable[[str], None]
@@ -91,8 +91,8 @@ def compare(scenario: Scenario, registry: Registry, path: str | os.PathLike[str]
     lengths = sorted({*settings.outage_lengths, settings.afternoon})
     say("trying broadband outages")
     outages = outage_points(scenario, registry, file, lengths, executor, cache)
-    ranking, notes = rank(results.architectures, _afternoon(outages, settings.afternoon),
-                          settings.priorities)
+    ranking, notes = rank_by_priorities(
+        results.architectures, _afternoon(outages, settings.afternoon), settings.priorities)
     if scenario.shop.internet is None:
         notes.append("the shop has no internet link, so no broadband outage was tried")
     what_ifs = []
@@ -101,8 +101,8 @@ def compare(scenario: Scenario, registry: Registry, path: str | os.PathLike[str]
         varied = run_scenario(changed, registry, file, executor, cache=cache)
         afternoon = outage_points(changed, registry, file, [settings.afternoon], executor,
                                   cache)
-        varied_ranking, _ = rank(varied.architectures,
-                                 _afternoon(afternoon, settings.afternoon), settings.priorities)
+        varied_ranking, _ = rank_by_priorities(
+            varied.architectures, _afternoon(afternoon, settings.afternoon), settings.priorities)
         what_ifs.append(WhatIfResult(parameter=settings.what_if[i].parameter, value=str(value),
                                      replications=changed.replications,
                                      ranking=varied_ranking))

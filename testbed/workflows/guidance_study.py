@@ -22,6 +22,7 @@ from testbed.experiments.tasks import TaskCache, run_tasks, scenario_of, task_ke
 from testbed.guidance import Guidance, VendorShareRule, apply
 from testbed.metrics.definitions import METRICS
 from testbed.metrics.lockin import vendor_shares
+from testbed.metrics.money import COST_HORIZON_MONTHS, two_year_cost
 from testbed.metrics.stats import paired_difference_interval
 from testbed.region import Region, generate
 from testbed.registry import Registry
@@ -29,10 +30,10 @@ from testbed.results.guidance import Change, StudyResults, VariantResult, Worse
 from testbed.scenario import Scenario
 from testbed.seeds import stream
 from testbed.sim.flow_window import Window, measure_windows
+from testbed.workflows.ranking import Criterion, rank
 
 BASELINE = "baseline"
 ALL_RULES = "all rules"
-CHOICE_CRITERIA = ("cost", "payback_months", "loss_fraction", "lock_in_score")
 
 
 # A worker's up-state windows of the last (shop variant, architecture) pairs it ran: tasks
@@ -89,33 +90,47 @@ def _rules_for(variant: str, guidance: Guidance, follows: list[bool]) -> list[An
     return [r for r in chosen if follows[guidance.rules.index(r)]]
 
 
+def _run_mean(metric: str) -> Callable[[list[dict[str, Any]]], float | None]:
+    """The metric's mean over a shop's replications; None when a replication lacks it (the
+    ranking then counts it as the worst: a payback that never comes, a loss not measured)."""
+    def value(runs: list[dict[str, Any]]) -> float | None:
+        values: list[float | None] = [r["metrics"].get(metric) for r in runs]
+        present = [v for v in values if v is not None]
+        if len(present) < len(values):
+            return None
+        return sum(present) / len(present)
+    return value
+
+
+def _run_cost(runs: list[dict[str, Any]]) -> float:
+    """The two-year cost's mean over a shop's replications; a cost not measured counts as 0."""
+    values = [two_year_cost(r["metrics"].get("capex_gbp") or 0.0,
+                            r["metrics"].get("opex_gbp_per_month") or 0.0) for r in runs]
+    return sum(values) / len(values)
+
+
+# The compare report's criteria (docs/compare.md), with the replications' loss fraction
+# standing in for the afternoon outage; each figure is its mean over the replications.
+CHOICE_CRITERIA: tuple[Criterion[list[dict[str, Any]]], ...] = (
+    Criterion.of("cost", f"two-year cost: capex + {COST_HORIZON_MONTHS} months of opex (£)",
+                 _run_cost),
+    Criterion.of("payback", "months to pay back; never paying back is worst",
+                 _run_mean("payback_months")),
+    Criterion.of("resilience", "share of the shop's data lost (loss_fraction)",
+                 _run_mean("loss_fraction")),
+    Criterion.of("independence", "lock-in score (0-100), lower is more independent",
+                 _run_mean("lock_in_score")),
+)
+
+
 def _choose(per_arch: dict[int, list[dict[str, Any]]], max_share: float | None) -> int | None:
-    """The architecture this shop would take: allowed by the vendor-share rule, then best on
-    the equal-weight ranking of the compare report's criteria."""
+    """The architecture this shop would take: allowed by the vendor-share rule, then the first
+    of the equal-weight ranking of the compare report's criteria (ties to the first offered)."""
     allowed = {a: runs for a, runs in per_arch.items()
                if max_share is None or all(r["max_vendor_share"] <= max_share for r in runs)}
     if not allowed:
         return None
-
-    def mean(runs: list[dict[str, Any]], metric: str) -> float:
-        if metric == "cost":
-            values = [(r["metrics"].get("capex_gbp") or 0.0)
-                      + 24 * (r["metrics"].get("opex_gbp_per_month") or 0.0) for r in runs]
-        else:
-            values = [math.inf if r["metrics"].get(metric) is None else r["metrics"][metric]
-                      for r in runs]
-        return sum(values) / len(values)
-
-    figures = {a: {c: mean(runs, c) for c in CHOICE_CRITERIA} for a, runs in allowed.items()}
-    scores = {a: 0.0 for a in allowed}
-    for criterion in CHOICE_CRITERIA:
-        finite = [f[criterion] for f in figures.values() if math.isfinite(f[criterion])]
-        low, high = (min(finite), max(finite)) if finite else (0.0, 0.0)
-        for a, f in figures.items():
-            value = f[criterion]
-            scores[a] += 1.0 if not math.isfinite(value) else (
-                (value - low) / (high - low) if high > low else 0.0)
-    return min(scores, key=lambda a: (scores[a], a))
+    return rank(allowed, CHOICE_CRITERIA, missing="worst").entries[0].key
 
 
 def _change(pairs: Sequence[tuple[float, float]], metric: str) -> Change:
