@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import yaml
 from conftest import BUNDLED, TEST_SCENARIOS, load
+from stats_reference import half_width
 
 import testbed.sim.flow
 from testbed.assemble import assemble
@@ -202,8 +203,8 @@ def agrees(message: list[float], flow: list[float], name: str) -> bool:
     if not message or not flow:
         return not message and not flow
     m, f = confidence_interval(message), confidence_interval(flow)
-    se_m = (m.half_width or 0.0) / t_quantile(0.975, len(message) - 1)
-    se_f = (f.half_width or 0.0) / t_quantile(0.975, len(flow) - 1)
+    se_m = half_width(m) / t_quantile(0.975, len(message) - 1)
+    se_f = half_width(f) / t_quantile(0.975, len(flow) - 1)
     slack = t_quantile(0.975, min(len(message), len(flow)) - 1) * math.hypot(se_m, se_f)
     if name.startswith("latency"):
         slack += DEFAULT_ACCURACY * abs(m.mean)
