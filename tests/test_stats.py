@@ -331,7 +331,8 @@ def test_five_replications_give_the_textbook_interval():
 def test_a_99_percent_interval_uses_the_99_percent_t_value():
     interval = confidence_interval(list(range(10)), level=0.99)
 
-    sd = math.sqrt(sum((x - 4.5) ** 2 for x in range(10)) / 9)
+    # the sample variance of 0, 1, ..., n - 1 is n (n + 1) / 12, in closed form
+    sd = math.sqrt(10 * 11 / 12)
     assert half_width(interval) == pytest.approx(3.2498355416 * sd / math.sqrt(10), rel=1e-10)
 
 
