@@ -207,6 +207,7 @@ def test_an_outage_with_nothing_buffering_loses_exactly_its_length_of_data(
                for s in (600.0, 1800.0))
 
 
+@pytest.mark.slow  # two more compare runs (10-40 s here); `run`'s determinism is checked by default
 def test_compare_results_json_is_reproducible(tmp_path: Path) -> None:
     scenario = shop_with(tmp_path, outage_lengths=["30min"], afternoon="30min")
     one = compare_to(tmp_path / "a", scenario)
