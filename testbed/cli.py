@@ -258,8 +258,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "sweep":
             return _sweep(args, registry, err, argv)
         if args.command == "live":
-            # Imported here: asyncua and pymodbus take a moment to load, and only live uses them.
-            from testbed.live.command import live_command
+            # Imported here: asyncua and pymodbus are the optional `live` extra, and take a
+            # moment to load; only live uses them.
+            try:
+                from testbed.live.command import live_command
+            except ImportError as exc:
+                if (exc.name or "").partition(".")[0] not in ("asyncua", "pymodbus"):
+                    raise
+                print(f"testbed live needs `pip install 'interop-testbed[live]'` ({exc})",
+                      file=sys.stderr)
+                return EXIT_BAD_INPUT
             return live_command(args, registry, err)
     except InputError as exc:
         print(str(exc), file=sys.stderr)

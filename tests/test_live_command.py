@@ -3,6 +3,7 @@ opens a port where it can, and never with a traceback."""
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -50,3 +51,26 @@ def test_a_busy_port_is_named_without_a_traceback(tmp_path: Path) -> None:
     assert run.returncode == 2
     assert "a port is in use on 127.0.0.1" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize("missing", ["asyncua", "pymodbus"])
+def test_without_the_live_extra_the_command_says_what_to_install(missing: str,
+                                                                  tmp_path: Path) -> None:
+    # As if the package had been installed without the extra: a sitecustomize that makes the
+    # import of asyncua (or pymodbus) fail, in a real `testbed live` process.
+    (tmp_path / "sitecustomize.py").write_text(f"import sys\nsys.modules[{missing!r}] = None\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(tmp_path), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    run = subprocess.run([sys.executable, "-m", "testbed.cli", "live", SHOP, "--architecture",
+                          "Edge gateway hub", "--duration", "1min", "--out",
+                          str(tmp_path / "out")],
+                         capture_output=True, text=True, timeout=120, env=env)
+    assert run.returncode == 2, run.stderr
+    assert "testbed live needs `pip install 'interop-testbed[live]'`" in run.stderr
+    assert missing in run.stderr
+    assert "Traceback" not in run.stderr
+    assert not (tmp_path / "out").exists()
+    # and the other commands do not need the extra
+    run = subprocess.run([sys.executable, "-m", "testbed.cli", "validate", SHOP],
+                         capture_output=True, text=True, timeout=120, env=env)
+    assert run.returncode == 0, run.stderr

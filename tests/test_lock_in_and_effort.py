@@ -47,10 +47,9 @@ def test_hhi_of_a_30_30_20_20_split_is_2600() -> None:
 def test_vendor_hhi_weights_vendors_by_the_data_paths_they_carry(wired: dict) -> None:  # type: ignore[type-arg]
     # The hub build has 15 paths (5 machines x 3 systems). Every path crosses the hub
     # (HubSys, 15); each system's vendor carries its own 5 (MesWorks, MaintainIt, ErpCo); the
-    # ERP's 5 also cross an in-house connector: shares 15/35 and four of 5/35.
-    expected = (100 * 15 / 35) ** 2 + 4 * (100 * 5 / 35) ** 2
-    assert wired["hub"]["metrics"]["vendor_hhi"]["mean"] == pytest.approx(expected)
-    assert expected == pytest.approx(2653.06, abs=0.01)
+    # ERP's 5 also cross an in-house connector: shares 15/35 and four of 5/35, so
+    # HHI = (300/7)^2 + 4 (100/7)^2 = 130,000 / 49 = 2653.06.
+    assert wired["hub"]["metrics"]["vendor_hhi"]["mean"] == pytest.approx(130_000 / 49)
 
 
 def _people(*specs: tuple[str, str, float, set[str]]) -> list[Person]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import pytest
 import yaml
 from conftest import TEST_SCENARIOS, model
 
@@ -60,6 +61,10 @@ def test_link_availability_matches_mtbf_over_mtbf_plus_mttr(registry: Registry,
     assert abs(mean - 0.8) < 0.01, fractions
 
 
+# 800 simulated hours at message level (about 90 s): the slow env. By default the same formula
+# is checked against the flow engine (test_flow_fidelity), which is held to the message-level
+# engine on the test and bundled shops there.
+@pytest.mark.slow
 def test_a_buffer_loses_what_the_renewal_formula_says(registry: Registry,
                                                       tmp_path: Path) -> None:
     # One sample a second (r = 1/s) into a 60-message buffer: horizon b = 60 s. Exponential

@@ -30,6 +30,9 @@ def _start(out: Path, seed: int) -> subprocess.Popen[bytes]:
                             start_new_session=True)
 
 
+# Up to five runs of the small shop (40-55 s here): the slow env. By default the same atomic
+# write and resume are shown by `guidance` killed midway and by Ctrl-C on `run` and `compare`.
+@pytest.mark.slow
 def test_a_run_killed_at_random_moments_leaves_the_previous_results_whole(
         tmp_path: Path) -> None:
     out = tmp_path / "out"
@@ -82,7 +85,11 @@ _COMMANDS = {
 }
 
 
-@pytest.mark.parametrize("command", sorted(_COMMANDS))
+# guidance is the cheapest to run twice; compare (about 2 min here) and sweep prove the same
+# of the same atomic-write and cache code and run in the slow env.
+@pytest.mark.parametrize("command", [
+    pytest.param("compare", marks=pytest.mark.slow), "guidance",
+    pytest.param("sweep", marks=pytest.mark.slow)])
 def test_a_command_killed_midway_keeps_its_results_whole_and_resumes(
         command: str, tmp_path: Path) -> None:
     out = tmp_path / "out"

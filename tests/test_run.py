@@ -82,6 +82,7 @@ def test_the_scenario_schema_accepts_the_bundled_scenario(registry: Registry) ->
     load_scenario(BUNDLED / "sme-legacy-shop.yaml", registry)
 
 
+@pytest.mark.slow  # a year at flow level, twice: about 50 s here
 def test_a_year_at_flow_level_from_the_command_line(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """An adviser looks a year ahead without editing the file: the command line overrides the

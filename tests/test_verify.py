@@ -53,6 +53,10 @@ def verified(acme_site: Path, tmp_path_factory: pytest.TempPathFactory
     return cli(acme_site, "verify", str(CLAIMS), "--out", str(out), "--quiet"), out
 
 
+# The whole of ACME's claims file (the fixture, about 2 min here, is mostly EL-RES-2's
+# eight-hour outage): the slow env. By default, the cheaper tests below cover the command's
+# exit codes, its JUnit output and its determinism.
+@pytest.mark.slow
 def test_the_claims_that_hold_pass_and_the_one_that_does_not_fails(
         verified: tuple[subprocess.CompletedProcess[str], Path]) -> None:
     run, out = verified
@@ -71,6 +75,7 @@ def test_the_claims_that_hold_pass_and_the_one_that_does_not_fails(
     assert per_outage == pytest.approx(10 * 8 * 3600 * per_second - 50_000, rel=0.01)
 
 
+@pytest.mark.slow
 def test_every_verdict_carries_its_evidence(
         verified: tuple[subprocess.CompletedProcess[str], Path]) -> None:
     _, out = verified
@@ -88,6 +93,7 @@ def test_every_verdict_carries_its_evidence(
     assert hi <= latency["evidence"]["threshold"] and latency["evidence"]["replications"] >= 5
 
 
+@pytest.mark.slow
 def test_the_junit_xml_parses_and_counts_the_failure(
         verified: tuple[subprocess.CompletedProcess[str], Path]) -> None:
     _, out = verified
@@ -102,17 +108,24 @@ def test_the_junit_xml_parses_and_counts_the_failure(
 
 def test_a_failed_must_fails_the_product_with_exit_code_1(acme_site: Path,
                                                            tmp_path: Path) -> None:
+    # The openness claim made a MUST and held to a lock-in score no architecture reaches:
+    # cheap to judge (EL-RES-2 as a MUST took 90 s here and proved the same).
     document = yaml.safe_load(CLAIMS.read_text())
     for claim in document["claims"]:
-        if claim["id"] == "EL-RES-2":
+        if claim["id"] == "EL-OPEN-1":
             claim["level"] = "MUST"
+            claim["max_lock_in_score"] = 1
     claims = tmp_path / "claims.yaml"
     claims.write_text(yaml.safe_dump(document, sort_keys=False))
     run = cli(acme_site, "verify", str(claims), "--out", str(tmp_path / "out"),
-                      "--claim", "EL-RES-2", "--quiet")
-    assert run.returncode == 1
+                      "--claim", "EL-OPEN-1", "--quiet")
+    assert run.returncode == 1, run.stderr
     report = json.loads((tmp_path / "out" / "verdicts.json").read_text())
     assert report["overall"] == "FAIL"
+    assert [c["verdict"] for c in report["claims"]] == ["FAIL"]
+    root = ElementTree.parse(tmp_path / "out" / "junit.xml").getroot()
+    assert sum(int(s.get("failures", "0")) for s in root.findall("testsuite")) == 1
+    assert root.find(".//testcase[@classname='EL-OPEN-1']/failure") is not None
 
 
 def test_same_claims_same_seed_same_verdicts(acme_site: Path, tmp_path: Path) -> None:
@@ -230,6 +243,7 @@ def test_an_interval_that_straddles_the_threshold_is_inconclusive() -> None:
     assert report.overall == "INCOMPLETE"
 
 
+@pytest.mark.slow  # two verifications and a kill: about 40 s here
 def test_a_verification_killed_midway_keeps_the_old_verdicts_and_resumes(
         acme_site: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"

@@ -16,7 +16,6 @@ from statistics import NormalDist
 __all__ = [
     "Interval",
     "confidence_interval",
-    "distinguishable",
     "paired_difference_interval",
     "t_quantile",
 ]
@@ -197,33 +196,10 @@ class Interval:
     hi: float | None
     n: int
 
-    @property
-    def defined(self) -> bool:
-        return self.lo is not None and self.hi is not None
-
-    @property
-    def half_width(self) -> float | None:
-        if self.lo is None or self.hi is None:
-            return None
-        return (self.hi - self.lo) / 2.0
-
-    @property
-    def relative_half_width(self) -> float | None:
-        half = self.half_width
-        if half is None or self.mean == 0.0:
-            return None
-        return half / abs(self.mean)
-
     def contains(self, x: float) -> bool:
         """Whether ``x`` is inside; raises ValueError for an undefined interval."""
         lo, hi = self._bounds()
         return lo <= x <= hi
-
-    def overlaps(self, other: Interval) -> bool:
-        """Whether the intervals share a point; raises ValueError if either is undefined."""
-        lo, hi = self._bounds()
-        other_lo, other_hi = other._bounds()
-        return lo <= other_hi and other_lo <= hi
 
     def _bounds(self) -> tuple[float, float]:
         # An undefined interval must not silently answer "yes" or "no".
@@ -279,15 +255,6 @@ def paired_difference_interval(
     if len(xs) != len(ys):
         raise ValueError(f"paired samples differ in length: {len(xs)} and {len(ys)}")
     return _t_interval(_finite([x - y for x, y in zip(xs, ys, strict=True)], "a - b"), level)
-
-
-def distinguishable(a: Interval, b: Interval) -> bool:
-    """True when both intervals are defined and disjoint.
-
-    Disjoint 95 % intervals imply a difference at a stricter level than 5 %, while overlapping
-    ones do not prove equality; prefer :func:`paired_difference_interval` when runs are paired.
-    """
-    return a.defined and b.defined and not a.overlaps(b)
 
 
 def widened(interval: Interval, resolution: float) -> Interval:
