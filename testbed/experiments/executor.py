@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import os
+import signal
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Protocol
@@ -33,6 +34,13 @@ def default_jobs() -> int:
 def worker_registry(disabled: tuple[str, ...]) -> Registry:
     """The plugins, loaded once per worker process from their entry points."""
     return load_registry(disabled=disabled)
+
+
+def _leave_quietly_on_interrupt() -> None:
+    # Ctrl-C in a terminal reaches the command's worker processes too. The command itself says
+    # where the finished work is kept; a worker interrupted mid-task would only add a traceback
+    # (or "Exception ignored in ..." from a finalizer) to that message, so it leaves at once.
+    signal.signal(signal.SIGINT, lambda _signum, _frame: os._exit(130))
 
 
 def _in_worker(work: Work, disabled: tuple[str, ...], payload: Payload) -> Result:
@@ -63,7 +71,8 @@ class LocalExecutor:
                 on_done(index, work(payload, registry))
             return
         run = functools.partial(_in_worker, work, tuple(sorted(registry.disabled)))
-        with ProcessPoolExecutor(max_workers=min(self.jobs, len(payloads))) as pool:
+        with ProcessPoolExecutor(max_workers=min(self.jobs, len(payloads)),
+                                 initializer=_leave_quietly_on_interrupt) as pool:
             for index, result in enumerate(pool.map(run, payloads)):
                 on_done(index, result)
 
