@@ -141,7 +141,7 @@ def _protocol_mismatch(machine: MachineInstance, path: DataPath, wiring: Wiring)
     """What is wrong with the protocols along ``path``, or None: the first hop must read the
     machine's protocol, and every later hop must read (a translator's ``inputs``) or accept
     (software's ``accepts``) what the hop before it emits (its ``output``)."""
-    sender = f"machine {machine.id} ({machine.kind})"
+    sender = f"machine {machine.id} ({machine.kind}) speaks"
     protocol = machine.params.protocol
     for position, ident in enumerate(path.hops, start=1):
         hop = wiring.components[ident]
@@ -149,7 +149,7 @@ def _protocol_mismatch(machine: MachineInstance, path: DataPath, wiring: Wiring)
         takes = params.inputs if isinstance(params, TranslatorParams) else params.accepts
         if protocol not in takes:
             verb = "read" if hop.category == "translator" else "accept"
-            return (f"on the data path of {machine.id}, {sender} sends {protocol!r}, which "
+            return (f"on the data path of {machine.id}, {sender} {protocol!r}, which "
                     f"hop {position}, {hop.category} {ident!r} (kind {hop.kind!r}), does not "
                     f"{verb}: it {verb}s {', '.join(takes)}")
         if not isinstance(params, TranslatorParams):
@@ -157,6 +157,6 @@ def _protocol_mismatch(machine: MachineInstance, path: DataPath, wiring: Wiring)
                 return (f"on the data path of {machine.id}, hop {position} is software "
                         f"{ident!r}, which passes nothing on; software can only end a path")
             break
-        sender = f"hop {position}, translator {ident!r} (kind {hop.kind!r}),"
+        sender = f"hop {position}, translator {ident!r} (kind {hop.kind!r}), emits"
         protocol = params.output
     return None

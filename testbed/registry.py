@@ -207,7 +207,7 @@ def _registrar(plugin: str, table: dict[str, Any], item_type: type[Item]) -> Cal
         if not (isinstance(params, type) and issubclass(params, base)):
             raise PluginError(
                 f"{where}: {item.category} {item.name!r} has params {params!r}; it must be a "
-                f"subclass of testbed.params.{base.__name__}")
+                f"subclass of testbed.{base.__name__}")
         if isinstance(item, ArchitectureKind):
             if not callable(item.wire):
                 raise PluginError(f"{where}: architecture {item.name!r} has no wire function")
