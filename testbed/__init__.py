@@ -1,36 +1,75 @@
 """interop-testbed: a virtual regional testbed for factory interoperability.
 
-The public API for plugin authors is what this module exports, plus the modules
-``testbed.hookspecs`` (the hooks), ``testbed.params`` (parameter models and distributions),
-``testbed.units`` (durations, rates, sizes, bandwidths) and ``testbed.wiring`` (what an
-architecture builds). Everything else is internal and may change.
+This module is the plugin API: everything a plugin needs is exported here, and a plugin imports
+only from ``testbed`` (the built-in catalogue does the same). The hooks a plugin implements are
+specified in ``testbed.hookspecs``, and ``testbed.testing`` holds the pytest fixtures for a
+plugin's own tests. Every other module (``testbed.params``, ``testbed.wiring``, the engine, the
+workflows, ...) is internal and may change without notice, even where a name exported here
+happens to be defined in it. docs/plugin-authoring.md documents every name in ``__all__``.
 """
 
 from testbed.items import ArchitectureKind, MachineKind, SoftwareKind, TranslatorKind
 from testbed.params import (
     ArchitectureParams,
+    Constant,
+    DistributionSpec,
+    Exponential,
     Faults,
+    IiraTier,
+    Location,
+    LogNormal,
     MachineParams,
+    MessageKind,
+    RamiLayer,
+    ShiftedExponential,
     SoftwareParams,
     TranslatorParams,
+    Uniform,
 )
 from testbed.registry import hookimpl
-from testbed.wiring import MachineInstance, Placed, Wiring, WiringContext, WiringError
+from testbed.units import Bandwidth, Duration, Rate, Size
+from testbed.wiring import (
+    ADAPTING_ROLES,
+    DataPath,
+    MachineInstance,
+    Placed,
+    TranslatorOffer,
+    Wiring,
+    WiringContext,
+    WiringError,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "ADAPTING_ROLES",
     "ArchitectureKind",
     "ArchitectureParams",
+    "Bandwidth",
+    "Constant",
+    "DataPath",
+    "DistributionSpec",
+    "Duration",
+    "Exponential",
     "Faults",
+    "IiraTier",
+    "Location",
+    "LogNormal",
     "MachineInstance",
     "MachineKind",
     "MachineParams",
+    "MessageKind",
     "Placed",
+    "RamiLayer",
+    "Rate",
+    "ShiftedExponential",
+    "Size",
     "SoftwareKind",
     "SoftwareParams",
     "TranslatorKind",
+    "TranslatorOffer",
     "TranslatorParams",
+    "Uniform",
     "Wiring",
     "WiringContext",
     "WiringError",

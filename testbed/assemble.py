@@ -10,6 +10,7 @@ from testbed.params import SoftwareParams, TranslatorParams
 from testbed.registry import PluginError, Registry
 from testbed.scenario import ArchitectureEntry, Scenario
 from testbed.wiring import (
+    DataPath,
     MachineInstance,
     Placed,
     ShopNetwork,
@@ -82,7 +83,7 @@ def assemble(scenario: Scenario, index: int, registry: Registry,
     if not isinstance(wiring, Wiring):
         raise PluginError(f"architecture {entry.kind!r} from plugin {kind.plugin!r} returned "
                           f"{type(wiring).__name__}, not a testbed.Wiring")
-    _check(wiring, entry, kind.plugin, {m.id for m in machines})
+    _check(wiring, entry, kind.plugin, {m.id: m for m in machines})
     return Assembly(entry.name, entry.kind, machines, shop_network(scenario), wiring,
                     alternatives(wiring, offers, registry))
 
@@ -109,7 +110,8 @@ def alternatives(wiring: Wiring, offers: dict[str, TranslatorOffer],
     return found
 
 
-def _check(wiring: Wiring, entry: ArchitectureEntry, plugin: str, machines: set[str]) -> None:
+def _check(wiring: Wiring, entry: ArchitectureEntry, plugin: str,
+           machines: dict[str, MachineInstance]) -> None:
     def broken(what: str) -> PluginError:
         return PluginError(f"architecture {entry.kind!r} from plugin {plugin!r} wired "
                            f"{entry.name!r} wrongly: {what}")
@@ -126,7 +128,35 @@ def _check(wiring: Wiring, entry: ArchitectureEntry, plugin: str, machines: set[
         if wiring.components[path.hops[0]].category != "translator":
             raise broken(f"a data path of {path.machine} starts at software; a translator "
                          f"(driver, gateway, adapter) must read the machine")
+        problem = _protocol_mismatch(machines[path.machine], path, wiring)
+        if problem:
+            raise broken(problem)
     fed = {p.hops[-1] for p in wiring.paths}
     for consumer in entry.architecture_params().consumers:
         if consumer not in fed:
             wiring.notes.append(f"{consumer} receives no data in this architecture")
+
+
+def _protocol_mismatch(machine: MachineInstance, path: DataPath, wiring: Wiring) -> str | None:
+    """What is wrong with the protocols along ``path``, or None: the first hop must read the
+    machine's protocol, and every later hop must read (a translator's ``inputs``) or accept
+    (software's ``accepts``) what the hop before it emits (its ``output``)."""
+    sender = f"machine {machine.id} ({machine.kind}) speaks"
+    protocol = machine.params.protocol
+    for position, ident in enumerate(path.hops, start=1):
+        hop = wiring.components[ident]
+        params = hop.params
+        takes = params.inputs if isinstance(params, TranslatorParams) else params.accepts
+        if protocol not in takes:
+            verb = "read" if hop.category == "translator" else "accept"
+            return (f"on the data path of {machine.id}, {sender} {protocol!r}, which "
+                    f"hop {position}, {hop.category} {ident!r} (kind {hop.kind!r}), does not "
+                    f"{verb}: it {verb}s {', '.join(takes)}")
+        if not isinstance(params, TranslatorParams):
+            if position < len(path.hops):
+                return (f"on the data path of {machine.id}, hop {position} is software "
+                        f"{ident!r}, which passes nothing on; software can only end a path")
+            break
+        sender = f"hop {position}, translator {ident!r} (kind {hop.kind!r}), emits"
+        protocol = params.output
+    return None

@@ -17,7 +17,7 @@ spec names.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
@@ -54,7 +54,7 @@ def testbed_register_software(register: Callable[[SoftwareKind], None]) -> None:
 
 
 @hookspec
-def testbed_register_architectures(register: Callable[[ArchitectureKind], None]) -> None:
+def testbed_register_architectures(register: Callable[[ArchitectureKind[Any]], None]) -> None:
     """Register architectures: ways of wiring machines, translators and software together.
 
     :param register: call once per :class:`~testbed.items.ArchitectureKind`. Its ``wire``

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel
 
@@ -19,6 +19,8 @@ from testbed.params import (
 
 if TYPE_CHECKING:
     from testbed.wiring import Wiring, WiringContext
+
+P = TypeVar("P", bound=ArchitectureParams)
 
 
 @dataclass(frozen=True)
@@ -77,9 +79,16 @@ class SoftwareKind(Item):
 
 
 @dataclass(frozen=True)
-class ArchitectureKind(Item):
-    """An architecture: a params model (its options in a scenario) and a wiring function."""
+class ArchitectureKind(Item, Generic[P]):
+    """An architecture: a params model (its options in a scenario) and a wiring function.
 
-    params: type[ArchitectureParams] = ArchitectureParams
-    wire: Callable[[WiringContext], Wiring] | None = None
+    Generic over the params model, which ties it to the context ``wire`` receives: an
+    ``ArchitectureKind(..., params=HubParams, wire=hub)`` type-checks only when ``hub`` takes a
+    ``WiringContext[HubParams]``, whose ``ctx.params`` is then a ``HubParams`` with no
+    ``isinstance`` needed. ``params`` is required, by keyword, for that reason: a default would
+    let a wire function expect options the scenario never gets.
+    """
+
+    wire: Callable[[WiringContext[P]], Wiring] | None = None
+    params: type[P] = field(kw_only=True)
     category: ClassVar[str] = "architecture"

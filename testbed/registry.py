@@ -59,7 +59,7 @@ class Registry:
     machines: dict[str, MachineKind] = field(default_factory=dict)
     translators: dict[str, TranslatorKind] = field(default_factory=dict)
     software: dict[str, SoftwareKind] = field(default_factory=dict)
-    architectures: dict[str, ArchitectureKind] = field(default_factory=dict)
+    architectures: dict[str, ArchitectureKind[Any]] = field(default_factory=dict)
     # Plugin names that were blocked, so worker processes load the same set.
     disabled: frozenset[str] = frozenset()
     # Models built from this registry (the scenario model), kept for its lifetime.
@@ -207,7 +207,7 @@ def _registrar(plugin: str, table: dict[str, Any], item_type: type[Item]) -> Cal
         if not (isinstance(params, type) and issubclass(params, base)):
             raise PluginError(
                 f"{where}: {item.category} {item.name!r} has params {params!r}; it must be a "
-                f"subclass of testbed.params.{base.__name__}")
+                f"subclass of testbed.{base.__name__}")
         if isinstance(item, ArchitectureKind):
             if not callable(item.wire):
                 raise PluginError(f"{where}: architecture {item.name!r} has no wire function")

@@ -11,7 +11,15 @@ Fixtures:
 * ``verify_claims``: a factory ``(path, only=None) -> VerificationReport`` running `testbed
   verify` in-process on a claims file.
 
-See docs/plugin-authoring.md for a worked example.
+Functions, for trying a plugin in-process before it is packaged:
+
+* ``load_registry(extra_plugins=[(name, module)])``: the installed plugins plus in-process ones.
+* ``load_scenario(path, registry)``: a scenario file, validated against that registry.
+* ``run_scenario(scenario, registry, path)``: every architecture over every replication, as the
+  results of ``testbed run`` (in this process; in-process plugins are not seen by workers).
+
+Like ``testbed`` itself, this module is part of the plugin API; see docs/plugin-authoring.md
+for a worked example.
 """
 
 from __future__ import annotations
@@ -26,9 +34,20 @@ from testbed.experiments.replications import Outcome, run_replication
 from testbed.loader import validate_document
 from testbed.registry import Registry, load_registry
 from testbed.results.verify import VerificationReport
-from testbed.scenario import Scenario, scenario_model
+from testbed.scenario import Scenario, load_scenario, scenario_model
 from testbed.workflows.reference import reference_document
+from testbed.workflows.run import run_scenario
 from testbed.workflows.verify import verify
+
+__all__ = [
+    "load_registry",
+    "load_scenario",
+    "reference_shop",
+    "run_reference",
+    "run_scenario",
+    "testbed_registry",
+    "verify_claims",
+]
 
 ReferenceShop = Callable[..., Scenario]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Generic, Literal, TypeVar, cast
 
 from testbed.params import (
     ArchitectureParams,
@@ -21,6 +21,10 @@ from testbed.params import (
     SoftwareParams,
     TranslatorParams,
 )
+
+P = TypeVar("P", bound=ArchitectureParams)
+# What a placed component's params are: a translator's or a piece of software's.
+C = TypeVar("C", bound="TranslatorParams | SoftwareParams", covariant=True)
 
 # Roles a protocol-conversion chain may use; hubs, brokers and drivers are placed on purpose.
 ADAPTING_ROLES: frozenset[str] = frozenset({"adapter", "gateway", "manual"})
@@ -47,13 +51,15 @@ class ShopNetwork:
 
 
 @dataclass(frozen=True)
-class Placed:
-    """A component placed in an architecture: a translator instance or a piece of software."""
+class Placed(Generic[C]):
+    """A component placed in an architecture: a translator instance
+    (``Placed[TranslatorParams]``, what ``ctx.place`` returns) or a piece of software
+    (``Placed[SoftwareParams]``, what ``ctx.consumers()`` returns)."""
 
     id: str
     kind: str
     category: Literal["translator", "software"]
-    params: TranslatorParams | SoftwareParams
+    params: C
     rami_layer: RamiLayer
     iira_tier: IiraTier
 
@@ -71,9 +77,16 @@ class DataPath:
     hops: tuple[str, ...]
 
 
+# Any placed component, translator or software.
+Component = Placed[TranslatorParams | SoftwareParams]
+
+
 @dataclass
 class Wiring:
-    components: dict[str, Placed] = field(default_factory=dict)
+    """What an architecture built: the components it placed, by id, and the data paths through
+    them; ``notes`` are plain sentences for the reader of the results."""
+
+    components: dict[str, Component] = field(default_factory=dict)
     paths: list[DataPath] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -95,44 +108,55 @@ class WiringError(ValueError):
 
 
 @dataclass
-class WiringContext:
-    """Everything an architecture's ``wire`` function may use."""
+class WiringContext(Generic[P]):
+    """Everything an architecture's ``wire`` function may use.
+
+    Generic over the architecture's params model: a ``wire(ctx: WiringContext[HubParams])``
+    reads ``ctx.params.hub`` with no ``isinstance`` and no ``type: ignore``, and
+    :class:`~testbed.items.ArchitectureKind` makes sure the two agree.
+    """
 
     machines: Sequence[MachineInstance]
-    software: Mapping[str, Placed]
-    params: ArchitectureParams
+    software: Mapping[str, Placed[SoftwareParams]]
+    params: P
     translators: Mapping[str, TranslatorOffer]
     wiring: Wiring = field(default_factory=Wiring)
 
-    def consumers(self) -> list[Placed]:
+    def consumers(self) -> list[Placed[SoftwareParams]]:
         return [self.software[name] for name in self.params.consumers]
 
-    def place(self, kind: str, machine: MachineInstance | None = None) -> Placed:
+    def place(self, kind: str,
+              machine: MachineInstance | None = None) -> Placed[TranslatorParams]:
         """Place a translator of ``kind``: one instance per machine when its scope is
         ``per_machine`` (or a machine is given for a per-machine role), else one shared
         instance."""
         offer = self.offer(kind)
         per_machine = offer.params.scope == "per_machine" and machine is not None
         ident = f"{kind}@{machine.id}" if per_machine and machine else kind
-        if ident not in self.wiring.components:
-            self.wiring.components[ident] = Placed(
-                ident, kind, "translator", offer.params, offer.rami_layer, offer.iira_tier)
-        return self.wiring.components[ident]
+        return self._placed(offer, ident)
 
-    def place_as(self, kind: str, ident: str) -> Placed:
+    def place_as(self, kind: str, ident: str) -> Placed[TranslatorParams]:
         """Place an instance of ``kind`` under a chosen id, e.g. one custom driver per machine
         and consumer (``custom-driver@lathe-1>mes``)."""
-        offer = self.offer(kind)
-        if ident not in self.wiring.components:
-            self.wiring.components[ident] = Placed(
-                ident, kind, "translator", offer.params, offer.rami_layer, offer.iira_tier)
-        return self.wiring.components[ident]
+        return self._placed(self.offer(kind), ident)
 
-    def add_software(self, software: Placed) -> Placed:
+    def _placed(self, offer: TranslatorOffer, ident: str) -> Placed[TranslatorParams]:
+        existing = self.wiring.components.get(ident)
+        if existing is None:
+            placed = Placed(ident, offer.kind, "translator", offer.params, offer.rami_layer,
+                            offer.iira_tier)
+            self.wiring.components[ident] = placed
+            return placed
+        if existing.category != "translator":
+            raise WiringError(f"cannot place translator {offer.kind!r} as {ident!r}: the "
+                              f"{existing.category} {existing.kind!r} already has that id")
+        return cast("Placed[TranslatorParams]", existing)
+
+    def add_software(self, software: Placed[SoftwareParams]) -> Placed[SoftwareParams]:
         self.wiring.components.setdefault(software.id, software)
         return software
 
-    def connect(self, machine: MachineInstance, hops: Sequence[Placed]) -> None:
+    def connect(self, machine: MachineInstance, hops: Sequence[Component]) -> None:
         self.wiring.paths.append(DataPath(machine.id, tuple(h.id for h in hops)))
 
     def chain(self, protocol: str, targets: set[str],

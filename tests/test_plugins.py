@@ -14,9 +14,15 @@ import yaml
 from conftest import ROOT, TEST_SCENARIOS
 from testbed_catalogue.machines import PlcModbusTcp
 
-from testbed import MachineKind, TranslatorKind, hookimpl
+from testbed import (
+    Constant,
+    DistributionSpec,
+    MachineKind,
+    TranslatorKind,
+    TranslatorParams,
+    hookimpl,
+)
 from testbed.errors import InputError
-from testbed.params import Constant, DistributionSpec, TranslatorParams
 from testbed.registry import PluginError, Registry, load_registry
 from testbed.scenario import load_scenario
 

@@ -3,46 +3,48 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from pydantic import Field
 
 from testbed import (
+    ADAPTING_ROLES,
     ArchitectureKind,
     ArchitectureParams,
     MachineInstance,
     Placed,
+    SoftwareParams,
+    TranslatorParams,
     Wiring,
     WiringContext,
     hookimpl,
 )
-from testbed.wiring import ADAPTING_ROLES
 
 _CONNECTOR_ROLES = ADAPTING_ROLES | {"driver"}
 _DEFINITION = "definition of this architecture: the catalogue's component of that role"
 
 
 def _deliver(
-    ctx: WiringContext,
-    sender: Placed,
-    consumer: Placed,
+    ctx: WiringContext[Any],
+    sender: Placed[TranslatorParams],
+    consumer: Placed[SoftwareParams],
     machine: MachineInstance,
-    prefix: list[Placed],
+    prefix: list[Placed[TranslatorParams]],
 ) -> None:
     """Connect ``prefix`` (ending at ``sender``) to ``consumer``, through a connector when the
     consumer cannot read what the sender emits."""
-    accepts = set(consumer.params.accepts)  # type: ignore[union-attr]
-    output = sender.params.output  # type: ignore[union-attr]
     hops = list(prefix)
-    for kind in ctx.chain(output, accepts, _CONNECTOR_ROLES):
+    for kind in ctx.chain(sender.params.output, set(consumer.params.accepts), _CONNECTOR_ROLES):
         hops.append(ctx.place_as(kind, f"{kind}>{consumer.id}"))
     ctx.connect(machine, [*hops, ctx.add_software(consumer)])
 
 
-def _adapt(ctx: WiringContext, machine: MachineInstance, targets: set[str]) -> list[Placed]:
+def _adapt(ctx: WiringContext[Any], machine: MachineInstance,
+           targets: set[str]) -> list[Placed[TranslatorParams]]:
     return [ctx.place(kind, machine) for kind in ctx.chain(machine.params.protocol, targets)]
 
 
-def _manual(ctx: WiringContext, machine: MachineInstance) -> bool:
+def _manual(ctx: WiringContext[Any], machine: MachineInstance) -> bool:
     """Paper records cannot enter any hub: an operator keys them into each consumer."""
     if machine.params.protocol != "paper":
         return False
@@ -52,26 +54,33 @@ def _manual(ctx: WiringContext, machine: MachineInstance) -> bool:
     return True
 
 
-def point_to_point(ctx: WiringContext) -> Wiring:
+def point_to_point(ctx: WiringContext[ArchitectureParams]) -> Wiring:
     for consumer in ctx.consumers():
         for machine in ctx.machines:
-            if machine.params.protocol == "paper":
+            protocol = machine.params.protocol
+            prefix: list[Placed[TranslatorParams]] = []
+            if protocol == "paper":
                 kind = ctx.chain("paper", {"manual-entry"})[0]
             else:
                 kind = "custom-driver"
+                reads = set(ctx.offer(kind).params.inputs)
+                if protocol not in reads:
+                    # No driver is written for a protocol the catalogue's drivers do not read
+                    # (a plugin's own fieldbus): its gateway turns it into one they do first.
+                    prefix = _adapt(ctx, machine, reads)
             reader = ctx.place_as(kind, f"{kind}@{machine.id}>{consumer.id}")
-            _deliver(ctx, reader, consumer, machine, [reader])
+            _deliver(ctx, reader, consumer, machine, [*prefix, reader])
     ctx.wiring.notes.append(
         "every machine-consumer pair has its own driver (or its own round of re-keying)"
     )
     return ctx.wiring
 
 
-def _through(ctx: WiringContext, central_kind: str) -> Wiring:
+def _through(ctx: WiringContext[Any], central_kind: str) -> Wiring:
     """Every machine's data, adapted to what one central component reads, fans out from it to
     every consumer: the shape of a hub, a unified namespace and an aggregation server."""
     central = ctx.place(central_kind)
-    inputs = set(central.params.inputs)  # type: ignore[union-attr]
+    inputs = set(central.params.inputs)
     for machine in ctx.machines:
         if _manual(ctx, machine):
             continue
@@ -85,8 +94,7 @@ class HubParams(ArchitectureParams):
     hub: str = Field(default="edge-hub", description="translator kind acting as the hub")
 
 
-def edge_gateway_hub(ctx: WiringContext) -> Wiring:
-    assert isinstance(ctx.params, HubParams)
+def edge_gateway_hub(ctx: WiringContext[HubParams]) -> Wiring:
     return _through(ctx, ctx.params.hub)
 
 
@@ -94,8 +102,7 @@ class UnsParams(ArchitectureParams):
     broker: str = Field(default="mqtt-broker", description="translator kind of the broker")
 
 
-def unified_namespace(ctx: WiringContext) -> Wiring:
-    assert isinstance(ctx.params, UnsParams)
+def unified_namespace(ctx: WiringContext[UnsParams]) -> Wiring:
     return _through(ctx, ctx.params.broker)
 
 
@@ -106,8 +113,7 @@ class AggregationParams(ArchitectureParams):
     )
 
 
-def opcua_aggregation(ctx: WiringContext) -> Wiring:
-    assert isinstance(ctx.params, AggregationParams)
+def opcua_aggregation(ctx: WiringContext[AggregationParams]) -> Wiring:
     return _through(ctx, ctx.params.aggregator)
 
 
@@ -117,9 +123,8 @@ class CloudParams(ArchitectureParams):
     )
 
 
-def vendor_cloud(ctx: WiringContext) -> Wiring:
+def vendor_cloud(ctx: WiringContext[CloudParams]) -> Wiring:
     params = ctx.params
-    assert isinstance(params, CloudParams)
     for machine in ctx.machines:
         if _manual(ctx, machine):
             continue
@@ -132,7 +137,7 @@ def vendor_cloud(ctx: WiringContext) -> Wiring:
     return ctx.wiring
 
 
-KINDS = [
+KINDS: list[ArchitectureKind[Any]] = [
     ArchitectureKind(
         "point-to-point",
         "Custom drivers from each machine into each system",
@@ -171,6 +176,6 @@ KINDS = [
 
 
 @hookimpl
-def testbed_register_architectures(register: Callable[[ArchitectureKind], None]) -> None:
+def testbed_register_architectures(register: Callable[[ArchitectureKind[Any]], None]) -> None:
     for kind in KINDS:
         register(kind)

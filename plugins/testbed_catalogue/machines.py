@@ -5,9 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Literal
 
-from testbed import Faults, MachineKind, MachineParams, hookimpl
-from testbed.params import Constant, DistributionSpec, LogNormal
-from testbed.units import Duration, Rate, Size
+from testbed import (
+    Constant,
+    DistributionSpec,
+    Duration,
+    Faults,
+    LogNormal,
+    MachineKind,
+    MachineParams,
+    Rate,
+    Size,
+    hookimpl,
+)
 
 _BREAKDOWNS = "guess: a breakdown every few weeks of two-shift running, repaired in hours"
 

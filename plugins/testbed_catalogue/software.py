@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Literal
 
-from testbed import Faults, SoftwareKind, SoftwareParams, hookimpl
-from testbed.params import MessageKind
-from testbed.units import Duration
+from testbed import Duration, Faults, MessageKind, SoftwareKind, SoftwareParams, hookimpl
 
 _SURVIVAL = "new-firm 2-year survival 66 % (Knaup, Monthly Labor Review 2005; paper)"
 _SUBSCRIPTION = (

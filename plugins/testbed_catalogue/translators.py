@@ -6,9 +6,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Literal
 
-from testbed import Faults, TranslatorKind, TranslatorParams, hookimpl
-from testbed.params import Constant, DistributionSpec, Exponential, LogNormal
-from testbed.units import Duration
+from testbed import (
+    Constant,
+    DistributionSpec,
+    Duration,
+    Exponential,
+    Faults,
+    LogNormal,
+    TranslatorKind,
+    TranslatorParams,
+    hookimpl,
+)
 
 _MAPPING = (
     "tag mapping at 1-5 tags/min on clean PLC code, slower on messy code "

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from testbed.params import LinkSpec, SoftwareParams, TranslatorParams
 from testbed.seeds import derive_seed
@@ -74,7 +75,7 @@ def window_groups(machines: Sequence[MachineInstance], wiring: Wiring,
 
 
 def _fault_free(wiring: Wiring, machines: set[str]) -> Wiring:
-    components: dict[str, Placed] = {}
+    components: dict[str, Placed[Any]] = {}
     for cid, placed in wiring.components.items():
         params = placed.params
         if isinstance(params, TranslatorParams):

@@ -174,7 +174,7 @@ class FactoryModel:
         self._faults(link, spec.outages, "link", spec.name)
         return link
 
-    def _server(self, placed: Placed) -> Server:
+    def _server(self, placed: Placed[TranslatorParams | SoftwareParams]) -> Server:
         p = placed.params
         assert isinstance(p, TranslatorParams)
         chance = stream(self.seed, "omission", placed.id).random

@@ -7,9 +7,15 @@ Registered with the testbed through the ``testbed`` entry-point group (see pypro
 from collections.abc import Callable
 from typing import Literal
 
-from testbed import Faults, TranslatorKind, TranslatorParams, hookimpl
-from testbed.params import DistributionSpec, Exponential
-from testbed.units import Duration
+from testbed import (
+    DistributionSpec,
+    Duration,
+    Exponential,
+    Faults,
+    TranslatorKind,
+    TranslatorParams,
+    hookimpl,
+)
 
 
 class EdgeLinkParams(TranslatorParams):
