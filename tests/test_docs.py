@@ -179,6 +179,8 @@ def test_the_guides_architecture_is_listed_once_installed(
     assert [" architecture ", " acme-direct              ", " acme-direct   "] in rows
 
 
+# Three one-day replications (a minute or more on two cores): the slow env runs it.
+@pytest.mark.slow
 def test_the_guides_in_process_example_prints_what_it_shows(
         guide_example: dict[str, Path]) -> None:
     """try_direct.py runs the guide's architecture, not installed, through the real engine:
