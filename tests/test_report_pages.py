@@ -121,7 +121,7 @@ def test_the_compare_page_escapes_every_name() -> None:
                     f"gateway {ATTRIBUTE}", f"task {SCRIPT}", f"note {SCRIPT}",
                     f"shop.links[{SCRIPT}].mttr", f"machine {SCRIPT}", f"guess {QUOTE}",
                     f"testbed compare '{SCRIPT}'", f"money {ATTRIBUTE}")
-    # the figures' attributes still name the architecture exactly, once unescaped
+    # a figure's cell still names its architecture in data-architecture, escaped
     assert 'data-architecture="hub &lt;script&gt;' in html
 
 
