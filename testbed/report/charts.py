@@ -1,7 +1,9 @@
 """Inline SVG charts: the report opens anywhere, with no scripts, fonts or network.
 
 Every chart is an ``<svg class="chart">`` with a ``<title>``, so screen readers and the browser
-test can find it.
+test can find it. A chart is returned as :class:`markupsafe.Markup`, ready for a page template:
+every fragment is built with ``Markup.format``, which escapes each value put into it (labels,
+titles, a series' name come from the user's scenario), so the markup is safe to mark as such.
 """
 
 from __future__ import annotations
@@ -9,7 +11,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from html import escape
+
+from markupsafe import Markup
 
 PALETTE = ("#1b6ca8", "#d1495b", "#edae49", "#00798c", "#66a182", "#8d6a9f", "#2e4057",
            "#c97b63", "#5c946e", "#a05195")
@@ -32,17 +35,25 @@ class Series:
     points: Sequence[tuple[float, float]]
 
 
-def _svg(ident: str, title: str, height: float, body: str) -> str:
-    return (f'<svg class="chart" id="{escape(ident)}" viewBox="0 0 {WIDTH} {height:.0f}" '
-            f'role="img" aria-labelledby="{escape(ident)}-title" '
-            f'xmlns="http://www.w3.org/2000/svg" font-family="sans-serif" font-size="12">'
-            f'<title id="{escape(ident)}-title">{escape(title)}</title>{body}</svg>')
+def _svg(ident: str, title: str, height: float, body: Sequence[Markup]) -> Markup:
+    return Markup('<svg class="chart" id="{ident}" viewBox="0 0 {width} {height:.0f}" '
+                  'role="img" aria-labelledby="{ident}-title" '
+                  'xmlns="http://www.w3.org/2000/svg" font-family="sans-serif" font-size="12">'
+                  '<title id="{ident}-title">{title}</title>{body}</svg>').format(
+        ident=ident, width=WIDTH, height=height, title=title, body=Markup("").join(body))
 
 
 def _text(x: float, y: float, text: str, anchor: str = "start", size: int = 12,
-          weight: str = "normal") -> str:
-    return (f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" font-size="{size}" '
-            f'font-weight="{weight}">{escape(text)}</text>')
+          weight: str = "normal") -> Markup:
+    return Markup('<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" font-size="{size}" '
+                  'font-weight="{weight}">{text}</text>').format(
+        x=x, y=y, anchor=anchor, size=size, weight=weight, text=text)
+
+
+def _swatch(x: float, y: float, colour: str) -> Markup:
+    """A legend's colour square, its label to be written at (x + 18, y + 1)."""
+    return Markup('<rect x="{x}" y="{y}" width="12" height="12" fill="{colour}"/>').format(
+        x=x, y=y - 9, colour=colour)
 
 
 def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
@@ -60,7 +71,7 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     return ticks
 
 
-def bars(ident: str, title: str, rows: Sequence[Bar], fmt: Formatter) -> str:
+def bars(ident: str, title: str, rows: Sequence[Bar], fmt: Formatter) -> Markup:
     """Horizontal bars, one per row, with the 95 % interval as a whisker where given."""
     label_w, right = 230, 90
     area = WIDTH - label_w - right
@@ -72,27 +83,29 @@ def bars(ident: str, title: str, rows: Sequence[Bar], fmt: Formatter) -> str:
     body = [_text(0, 18, title, size=14, weight="bold")]
     for tick in ticks:
         x = label_w + tick * scale
-        body.append(f'<line x1="{x:.1f}" y1="32" x2="{x:.1f}" y2="{height - 22:.1f}" '
-                    f'stroke="#ddd"/>')
+        body.append(Markup('<line x1="{x:.1f}" y1="32" x2="{x:.1f}" y2="{y2:.1f}" '
+                           'stroke="#ddd"/>').format(x=x, y2=height - 22))
         body.append(_text(x, height - 6, fmt(tick), "middle", 10))
     for i, row in enumerate(rows):
         y = 36 + i * row_h
         colour = PALETTE[i % len(PALETTE)]
         width = max(row.value, 0.0) * scale
         body.append(_text(label_w - 8, y + 15, row.label, "end"))
-        body.append(f'<rect x="{label_w}" y="{y + 3}" width="{width:.1f}" height="{row_h - 8}" '
-                    f'fill="{colour}"/>')
+        body.append(Markup('<rect x="{x}" y="{y}" width="{width:.1f}" height="{height}" '
+                           'fill="{colour}"/>').format(x=label_w, y=y + 3, width=width,
+                                                       height=row_h - 8, colour=colour))
         if row.low is not None and row.high is not None:
             x1, x2 = label_w + row.low * scale, label_w + row.high * scale
             mid = y + row_h / 2 - 1
-            body.append(f'<line x1="{x1:.1f}" y1="{mid:.1f}" x2="{x2:.1f}" y2="{mid:.1f}" '
-                        f'stroke="#222" stroke-width="1.5"/>')
+            body.append(Markup('<line x1="{x1:.1f}" y1="{mid:.1f}" x2="{x2:.1f}" y2="{mid:.1f}" '
+                               'stroke="#222" stroke-width="1.5"/>').format(x1=x1, x2=x2,
+                                                                            mid=mid))
         body.append(_text(label_w + width + 6, y + 15, row.text or fmt(row.value), size=11))
-    return _svg(ident, title, height, "".join(body))
+    return _svg(ident, title, height, body)
 
 
 def lines(ident: str, title: str, series: Sequence[Series], x_label: str, y_label: str,
-          x_fmt: Formatter, y_fmt: Formatter, log_x: bool = False) -> str:
+          x_fmt: Formatter, y_fmt: Formatter, log_x: bool = False) -> Markup:
     """One line per series with markers, and a legend."""
     left, right, top_pad, legend_h = 70, 20, 36, 20 * math.ceil(len(series) / 3)
     plot_h = 260
@@ -123,36 +136,38 @@ def lines(ident: str, title: str, series: Sequence[Series], x_label: str, y_labe
     body = [_text(0, 18, title, size=14, weight="bold")]
     for tick in x_ticks:
         x = to_x(tick)
-        body.append(f'<line x1="{x:.1f}" y1="{top_pad}" x2="{x:.1f}" y2="{top_pad + plot_h}" '
-                    f'stroke="#ddd"/>')
+        body.append(Markup('<line x1="{x:.1f}" y1="{y1}" x2="{x:.1f}" y2="{y2}" '
+                           'stroke="#ddd"/>').format(x=x, y1=top_pad, y2=top_pad + plot_h))
         body.append(_text(x, top_pad + plot_h + 16, x_fmt(tick), "middle", 10))
     for tick in y_ticks:
         y = to_y(tick)
-        body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{WIDTH - right}" y2="{y:.1f}" '
-                    f'stroke="#ddd"/>')
+        body.append(Markup('<line x1="{x1}" y1="{y:.1f}" x2="{x2}" y2="{y:.1f}" '
+                           'stroke="#ddd"/>').format(x1=left, x2=WIDTH - right, y=y))
         body.append(_text(left - 6, y + 4, y_fmt(tick), "end", 10))
     body.append(_text((left + WIDTH - right) / 2, top_pad + plot_h + 34, x_label, "middle"))
-    body.append(f'<text x="14" y="{top_pad + plot_h / 2:.1f}" text-anchor="middle" '
-                f'transform="rotate(-90 14 {top_pad + plot_h / 2:.1f})">{escape(y_label)}</text>')
+    body.append(Markup('<text x="14" y="{y:.1f}" text-anchor="middle" '
+                       'transform="rotate(-90 14 {y:.1f})">{label}</text>').format(
+        y=top_pad + plot_h / 2, label=y_label))
     for i, s in enumerate(series):
         colour = PALETTE[i % len(PALETTE)]
         points = [(to_x(x), to_y(y)) for x, y in s.points if not log_x or x > 0]
         if not points:
             continue
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
-        body.append(f'<polyline points="{path}" fill="none" stroke="{colour}" '
-                    f'stroke-width="2"/>')
-        body.extend(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"/>'
+        body.append(Markup('<polyline points="{path}" fill="none" stroke="{colour}" '
+                           'stroke-width="2"/>').format(path=path, colour=colour))
+        body.extend(Markup('<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"/>').format(
+                        x=x, y=y, colour=colour)
                     for x, y in points)
         lx = left + (i % 3) * 220
         ly = top_pad + plot_h + 52 + (i // 3) * 20
-        body.append(f'<rect x="{lx}" y="{ly - 9}" width="12" height="12" fill="{colour}"/>')
+        body.append(_swatch(lx, ly, colour))
         body.append(_text(lx + 18, ly + 1, s.label, size=11))
-    return _svg(ident, title, height, "".join(body))
+    return _svg(ident, title, height, body)
 
 
 def stacked(ident: str, title: str, rows: Sequence[tuple[str, Sequence[tuple[str, float]]]],
-            fmt: Formatter) -> str:
+            fmt: Formatter) -> Markup:
     """Horizontal stacked bars: each row split into named parts, with a legend."""
     parts = list(dict.fromkeys(name for _, row in rows for name, _ in row))
     label_w, right = 230, 90
@@ -167,8 +182,8 @@ def stacked(ident: str, title: str, rows: Sequence[tuple[str, Sequence[tuple[str
     axis_y = 36 + row_h * len(rows)
     for tick in ticks:
         x = label_w + tick * scale
-        body.append(f'<line x1="{x:.1f}" y1="32" x2="{x:.1f}" y2="{axis_y:.1f}" '
-                    f'stroke="#ddd"/>')
+        body.append(Markup('<line x1="{x:.1f}" y1="32" x2="{x:.1f}" y2="{y2:.1f}" '
+                           'stroke="#ddd"/>').format(x=x, y2=axis_y))
         body.append(_text(x, axis_y + 14, fmt(tick), "middle", 10))
     for i, (label, row) in enumerate(rows):
         y = 36 + i * row_h
@@ -177,18 +192,19 @@ def stacked(ident: str, title: str, rows: Sequence[tuple[str, Sequence[tuple[str
         for name, value in row:
             width = max(value, 0.0) * scale
             colour = PALETTE[parts.index(name) % len(PALETTE)]
-            body.append(f'<rect x="{x:.1f}" y="{y + 3}" width="{width:.1f}" '
-                        f'height="{row_h - 8}" fill="{colour}"><title>{escape(name)}: '
-                        f'{escape(fmt(value))}</title></rect>')
+            body.append(Markup('<rect x="{x:.1f}" y="{y}" width="{width:.1f}" '
+                               'height="{height}" fill="{colour}"><title>{name}: '
+                               '{value}</title></rect>').format(
+                x=x, y=y + 3, width=width, height=row_h - 8, colour=colour, name=name,
+                value=fmt(value)))
             x += width
         body.append(_text(x + 6, y + 15, fmt(sum(v for _, v in row)), size=11))
     for j, name in enumerate(parts):
         lx = label_w + (j % 4) * 120 - 100
         ly = axis_y + 36 + (j // 4) * 20
-        body.append(f'<rect x="{lx}" y="{ly - 9}" width="12" height="12" '
-                    f'fill="{PALETTE[j % len(PALETTE)]}"/>')
+        body.append(_swatch(lx, ly, PALETTE[j % len(PALETTE)]))
         body.append(_text(lx + 18, ly + 1, name, size=11))
-    return _svg(ident, title, height, "".join(body))
+    return _svg(ident, title, height, body)
 
 
 RAMI_LAYERS = ("business", "functional", "information", "communication", "integration",
@@ -206,7 +222,7 @@ class Box:
 
 
 def diagram(ident: str, title: str, boxes: Sequence[Box],
-            edges: Sequence[tuple[str, str]]) -> str:
+            edges: Sequence[tuple[str, str]]) -> Markup:
     """Components placed on the RAMI 4.0 layers (rows) and IIRA tiers (columns), with the data
     paths between them drawn over the layer bands and under the boxes."""
     label_w, col_w, box_h, top = 110, (WIDTH - 110) / 3, 34, 50
@@ -215,30 +231,33 @@ def diagram(ident: str, title: str, boxes: Sequence[Box],
         cells.setdefault((box.layer, box.tier), []).append(box)
     bands = [_text(label_w + (j + 0.5) * col_w, 40, f"IIRA {tier} tier", "middle", 11, "bold")
              for j, tier in enumerate(IIRA_TIERS)]
-    drawn: list[str] = []
+    drawn: list[Markup] = []
     centres: dict[str, tuple[float, float]] = {}
     y = float(top)
     for index, layer in enumerate(RAMI_LAYERS):
         stack = max([len(cells.get((layer, t), [])) for t in IIRA_TIERS] + [1])
         height = stack * box_h + 12
         shade = "#f4f6f8" if index % 2 else "#ffffff"
-        bands.append(f'<rect x="0" y="{y:.1f}" width="{WIDTH}" height="{height:.1f}" '
-                     f'fill="{shade}"/>')
+        bands.append(Markup('<rect x="0" y="{y:.1f}" width="{width}" height="{height:.1f}" '
+                            'fill="{shade}"/>').format(y=y, width=WIDTH, height=height,
+                                                       shade=shade))
         bands.append(_text(6, y + 16, f"RAMI {layer}", size=11, weight="bold"))
         for j, tier in enumerate(IIRA_TIERS):
             for k, box in enumerate(cells.get((layer, tier), [])):
                 bx, by = label_w + j * col_w + 8, y + 6 + k * box_h
                 centres[box.ident] = (bx + (col_w - 16) / 2, by + 14)
-                drawn.append(f'<rect x="{bx:.1f}" y="{by:.1f}" width="{col_w - 16:.1f}" '
-                             f'height="28" rx="4" fill="#fff" stroke="#1b6ca8">'
-                             f'<title>{escape(box.ident)} ({escape(box.vendor)})</title></rect>')
+                drawn.append(Markup('<rect x="{x:.1f}" y="{y:.1f}" width="{width:.1f}" '
+                                    'height="28" rx="4" fill="#fff" stroke="#1b6ca8">'
+                                    '<title>{ident} ({vendor})</title></rect>').format(
+                    x=bx, y=by, width=col_w - 16, ident=box.ident, vendor=box.vendor))
                 drawn.append(_text(bx + (col_w - 16) / 2, by + 18, box.label, "middle", 11))
         y += height
     paths = []
     for a, b in edges:
         if a in centres and b in centres:
             (x1, y1), (x2, y2) = centres[a], centres[b]
-            paths.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" '
-                         f'stroke="#d1495b" stroke-opacity="0.6" stroke-width="1.5"/>')
-    body = _text(0, 18, title, size=14, weight="bold") + "".join(bands + paths + drawn)
+            paths.append(Markup('<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" '
+                                'stroke="#d1495b" stroke-opacity="0.6" stroke-width="1.5"/>'
+                                ).format(x1=x1, y1=y1, x2=x2, y2=y2))
+    body = [_text(0, 18, title, size=14, weight="bold"), *bands, *paths, *drawn]
     return _svg(ident, title, y + 8, body)

@@ -38,3 +38,8 @@ def interval(summary: MetricSummary | None) -> str:
         return "-"
     low, high = summary.ci95
     return f"[{number(low, summary.unit)}, {number(high, summary.unit)}]"
+
+
+def compact(value: float | None) -> str:
+    """Four significant figures with thousands separators, or "-" for no value."""
+    return "-" if value is None else f"{value:,.4g}"

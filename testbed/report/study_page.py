@@ -1,13 +1,13 @@
 """The guidance study for a drafter: plain findings, then the changes with their intervals,
-by rule and by size of shop, and the shops the guidance made worse. HTML and Markdown."""
+by rule and by size of shop, and the shops the guidance made worse. HTML (templates/guidance.html)
+and Markdown."""
 
 from __future__ import annotations
-
-from html import escape
 
 from testbed.metrics.definitions import METRICS
 from testbed.report import charts
 from testbed.report.format import number
+from testbed.report.templating import render as render_template
 from testbed.results.guidance import Change, StudyResults
 from testbed.units import format_duration
 
@@ -61,24 +61,12 @@ def findings(results: StudyResults) -> list[str]:
     return said
 
 
-def _table(headers: list[str], rows: list[list[str]]) -> str:
-    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>"
-                   for row in rows)
-    return (f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody>'
-            "</table></div>")
-
-
 def render_html(results: StudyResults) -> str:
     variants = list(results.variants)
     metrics = [m for m in METRICS if any(m in v.changes for v in results.variants.values())]
     rows = [[m, *(_change_text(results.variants[v].changes.get(m)) for v in variants)]
             for m in metrics]
-    parts = [f"<h1>{escape(results.guidance)}</h1><p>Across {escape(results.region)}</p>",
-             "<h2>Findings</h2><ul>" + "".join(f"<li>{escape(s)}</li>"
-                                              for s in findings(results)) + "</ul>",
-             "<h2>Change in every figure (guided minus baseline, 95 % interval across shops)"
-             "</h2>", _table(["figure", *variants], rows)]
+    chart_list = []
     for metric in KEY_METRICS:
         bars = []
         for v in variants:
@@ -88,30 +76,24 @@ def render_html(results: StudyResults) -> str:
                 bars.append(charts.Bar(v, change.mean_change, low, high,
                                        _change_text(change)))
         if bars and any(b.value > 0 for b in bars):
-            parts.append(charts.bars(f"chart-{metric}", f"Change in {metric}", bars,
-                                     _formatter(METRICS[metric].unit)))
+            chart_list.append(charts.bars(f"chart-{metric}", f"Change in {metric}", bars,
+                                          _formatter(METRICS[metric].unit)))
+    by_variant = []
     for v in variants:
         result = results.variants[v]
         sizes = sorted(result.by_size)
-        size_rows = [[m, *(_change_text(result.by_size[s].get(m)) for s in sizes)]
-                     for m in KEY_METRICS if any(m in result.by_size[s] for s in sizes)]
-        worse = [[w.shop, w.size, w.metric, number(w.change, METRICS[w.metric].unit)]
-                 for w in result.worse]
-        parts.append(f"<h2>{escape(v)}: by size of shop</h2>" + _table(["figure", *sizes],
-                                                                        size_rows))
-        parts.append(f"<h3>Where {escape(v)} made things worse</h3>" + (
-            _table(["shop", "size", "figure", "change"], worse) if worse else
-            "<p>Nowhere beyond a shop's own run-to-run noise.</p>"))
-    parts.append(f"<h2>Reproduce</h2><p><code>{escape(results.command)}</code>; seed "
-                 f"{results.seed}; testbed {escape(results.tool_version)}.</p>")
-    style = ("body{font-family:system-ui,sans-serif;max-width:1000px;margin:0 auto;"
-             "padding:1.5rem;color:#1d2733}table{border-collapse:collapse;width:100%;"
-             "font-size:.85rem}th,td{border-bottom:1px solid #dde3ea;padding:.3rem .4rem;"
-             "text-align:left}thead th{background:#eef3f8}div.scroll{overflow-x:auto}"
-             "svg.chart{width:100%;height:auto}")
-    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>'
-            f"{escape(results.guidance)}</title><style>{style}</style></head><body>"
-            + "".join(parts) + "</body></html>\n")
+        by_variant.append({
+            "name": v,
+            "sizes": sizes,
+            "rows": [[m, *(_change_text(result.by_size[s].get(m)) for s in sizes)]
+                     for m in KEY_METRICS if any(m in result.by_size[s] for s in sizes)],
+            "worse": [[w.shop, w.size, w.metric, number(w.change, METRICS[w.metric].unit)]
+                      for w in result.worse],
+        })
+    return render_template("guidance.html", title=results.guidance,
+                           tool_version=results.tool_version, results=results,
+                           findings=findings(results), variants=variants, rows=rows,
+                           charts=chart_list, by_variant=by_variant)
 
 
 def render_markdown(results: StudyResults) -> str:

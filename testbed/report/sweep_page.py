@@ -1,12 +1,12 @@
-"""The sweep as a page: a chart per metric across the first parameter's values."""
+"""The sweep as a page (templates/sweep.html): a chart per metric across the first parameter's
+values."""
 
 from __future__ import annotations
-
-from html import escape
 
 from testbed.metrics.definitions import METRICS
 from testbed.report import charts
 from testbed.report.format import number
+from testbed.report.templating import render as render_template
 from testbed.results.sweep import SweepResults
 
 
@@ -19,11 +19,7 @@ def render(results: SweepResults) -> str:
     values = results.parameters[first]
     numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
     others = [p for p in results.parameters if p != first]
-    parts = [f"<h1>Sweep of {escape(results.scenario)}</h1>",
-             f"<p>Over <code>{escape(first)}</code>"
-             + "".join(f", <code>{escape(p)}</code>" for p in others)
-             + f"; {results.replications} replications per point, seed {results.seed}. "
-             f"The table of every figure is in sweep.csv and sweep.json.</p>"]
+    parts = []
     metrics = [m for m in METRICS if any(m in row.metrics for row in results.rows)]
     for metric in metrics:
         series: dict[str, list[tuple[float, float]]] = {}
@@ -45,8 +41,5 @@ def render(results: SweepResults) -> str:
                 lambda x: str(values[int(x)]) if float(x).is_integer() and 0 <= x < len(values)
                 else ""),
             _formatter(unit)))
-    parts.append(f"<p>Reproduce: <code>{escape(results.command)}</code></p>")
-    return ('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Sweep</title>'
-            "<style>body{font-family:system-ui,sans-serif;max-width:960px;margin:0 auto;"
-            "padding:1.5rem}svg.chart{width:100%;height:auto}</style></head><body>"
-            + "".join(parts) + "</body></html>\n")
+    return render_template("sweep.html", title="Sweep", tool_version=results.tool_version,
+                           results=results, parameters=[first, *others], charts=parts)
