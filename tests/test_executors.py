@@ -55,6 +55,8 @@ def test_run_gives_the_same_results_in_one_process_and_on_dask(tmp_path: Path,
         _outputs(tmp_path / "dask", ["results.json"])
 
 
+# Two compares of the small shop with their outage what-ifs: a minute or two on two cores.
+@pytest.mark.slow
 def test_compare_with_its_outage_what_ifs_runs_on_dask(tmp_path: Path, scheduler: str) -> None:
     assert main(["compare", SHOP, "--out", str(tmp_path / "one"), "--jobs", "1", "--quiet",
                  *QUICK]) == 0

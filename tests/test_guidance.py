@@ -87,7 +87,7 @@ def test_each_shop_takes_the_first_of_the_shared_equal_weight_ranking(
         document.pop("offer_filters", None)
         offer = [a["name"] for a in document["architectures"]]
         per_arch = {a: [shop_task({"scenario": document, "architecture": a, "replication": r,
-                                   "disabled": sorted(registry.disabled)})
+                                   "disabled": sorted(registry.disabled)}, registry)
                         for r in range(region.replications)] for a in range(len(offer))}
         ranking = rank(per_arch, CHOICE_CRITERIA, missing="worst")
         assert ranking.left_out == []
