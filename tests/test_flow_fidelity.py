@@ -16,7 +16,7 @@ import pytest
 import yaml
 from conftest import BUNDLED, TEST_SCENARIOS, load
 
-import testbed.sim.flow
+import testbed.sim.flow.run
 from testbed.assemble import assemble
 from testbed.experiments.replications import run_replication
 from testbed.metrics.stats import confidence_interval, t_quantile
@@ -143,7 +143,7 @@ def test_forgetting_plans_changes_no_figure(registry: Registry,
     path = BUNDLED / "sme-legacy-shop.yaml"
     horizon = 30 * 86_400.0
     remembered = flow_model(registry, path, architecture=0, seed=5).run(horizon)
-    monkeypatch.setattr(testbed.sim.flow, "PLAN_CELLS_KEPT", 1)
+    monkeypatch.setattr(testbed.sim.flow.run, "PLAN_CELLS_KEPT", 1)
     forgetful = flow_model(registry, path, architecture=0, seed=5).run(horizon)
     assert forgetful.parts == remembered.parts
     assert forgetful.loss_reasons == remembered.loss_reasons

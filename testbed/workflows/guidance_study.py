@@ -35,7 +35,7 @@ from testbed.registry import Registry
 from testbed.report.study import Change, StudyResults, VariantResult, Worse
 from testbed.scenario import Scenario
 from testbed.seeds import stream
-from testbed.sim.flow_window import Window, measure_windows
+from testbed.sim.flow.window import Window, measure_windows
 
 BASELINE = "baseline"
 ALL_RULES = "all rules"

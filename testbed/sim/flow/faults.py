@@ -1,194 +1,189 @@
 """The events that change a flow-level run's state, and the state they leave.
 
-Outages, crashes, software failures and breakdowns come from the same seeded fault streams as
-the message engine's, in the same order; scripted outages as scheduled; production gates stop
-production ``offline_tolerance`` after what they watch becomes unreachable. Each element's
-downtime and the machines' breakdowns and blocked time are added up as they happen.
+Outages, crashes, software failures and breakdowns are the fault processes of
+:mod:`testbed.sim.faults`, the message engine's own draws in their one order; scripted outages
+come as scheduled; production gates are :class:`~testbed.sim.faults.GateState` machines on this
+engine's clock. Each element's downtime and the machines' breakdowns and blocked time are
+added up as they happen. The state is a set of bits (:class:`~testbed.sim.flow.graph.Graph`):
+the elements that are down.
 """
 
 from __future__ import annotations
 
 import heapq
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import NamedTuple
 
-from testbed.params import Faults, SoftwareParams, TranslatorParams
-from testbed.seeds import stream
-from testbed.sim.flow_steady import SteadyState
-from testbed.sim.flow_traffic import Traffic
-from testbed.sim.network import ALARM, STATE, Server, Stateful
+from testbed.sim.faults import GateChange, GateState, timeline
+from testbed.sim.flow.graph import Graph
+from testbed.sim.network import ALARM, STATE
 from testbed.sim.queueing import mean_residual
-from testbed.sim.randomness import fault_samplers
-
-if TYPE_CHECKING:
-    from testbed.sim.flow import FlowModel
 
 _FAULT, _SET, _EXPIRE = 0, 1, 2
-# (time, action, sequence number, what changes): the sequence number keeps the heap from ever
-# comparing two payloads
-_Event = tuple[float, int, int, Any]
 
 
-def _changes(faults: Faults, seed: int, *names: str) -> Iterator[tuple[float, bool]]:
-    """The alternating renewal process the message engine's ``_alternate`` draws, the same
-    draws in the same order: common random numbers across fidelities and architectures."""
-    up, down = fault_samplers(faults, stream(seed, "faults", *names))
-    t = 0.0
-    while True:
-        t += up()
-        yield t, False
-        t += down()
-        yield t, True
+class Scripted(NamedTuple):
+    """A scripted change: element ``element`` goes up or down at ``time``."""
+
+    time: float
+    element: int
+    up: bool
+
+
+class _Event(NamedTuple):
+    time: float
+    action: int
+    # keeps the heap from ever comparing two payloads
+    seq: int
+    # _FAULT: (element, up, the rest of its timeline); _SET: (element, up); _EXPIRE: (gate,
+    # epoch)
+    payload: tuple[int, bool, Iterator[tuple[float, bool]]] | tuple[int, bool] | tuple[int, int]
+
+
+class StateKey(NamedTuple):
+    """What a segment's traffic depends on."""
+
+    down: int  # the bits of the elements that are down
+    running: bool  # before the horizon: machines emit
+    stopped: bool  # a production gate is closed
+
+
+class Changes(NamedTuple):
+    """What the events of an instant did: the (machine, kind) events machines emit, and the
+    translators that crashed."""
+
+    emitted: list[tuple[int, int]]
+    crashed: list[int]
 
 
 class FaultState:
     """Which elements are down and whether production is stopped, and what comes next."""
 
-    def __init__(self, model: FlowModel, horizon: float, steady: SteadyState,
-                 traffic: Traffic) -> None:
-        self.model = model
+    def __init__(self, graph: Graph, scripted: list[Scripted], horizon: float) -> None:
+        self.graph = graph
         self.horizon = horizon
-        self.steady = steady
-        self.traffic = traffic
-        nm = len(model.instances)
+        top = graph.top
+        nm = len(top.machines)
+        ne = len(graph.bits)
         self.blocked = [0.0] * nm
         self.breakdowns = [0] * nm
-        self.downtime: dict[int, float] = {}
-        self.down_since: dict[int, float] = {}
-        self.outages: dict[int, int] = {}
+        # by element index
+        self.downtime = [0.0] * ne
+        self.down_since = [0.0] * ne
+        self.outages = [0] * ne
         # machines emit until the horizon; after it the run only drains its buffers
         self.running = True
-        self.gate_reachable = [True] * len(model.gates)
-        self.gate_epoch = [0] * len(model.gates)
-        self.gate_blocked = [False] * len(model.gates)
-        # one bit per element that is down: with running and blocked, the plan's key
+        self.gates = [GateState(g.tolerance) for g in top.gates]
+        # one bit per element that is down: with running and stopped, the plan's key
         self.down_mask = 0
         self.blocked_since = 0.0
         self._counter = 0
-        self.events = self._fault_events()
+        self.events = self._fault_events(scripted)
 
-    def key(self) -> tuple[int, bool, bool]:
-        """The state a segment's traffic depends on."""
-        return self.down_mask, self.running, any(self.gate_blocked)
+    def key(self) -> StateKey:
+        return StateKey(self.down_mask, self.running, self.stopped())
+
+    def stopped(self) -> bool:
+        return any(g.blocked for g in self.gates)
+
+    def is_up(self, e: int) -> bool:
+        return not self.down_mask & self.graph.bits[e]
 
     def producing(self, m: int) -> bool:
-        return self.model.machines[m].up and not any(self.gate_blocked)
+        return not self.down_mask & self.graph.machine_bits[m] and not self.stopped()
 
     def next_change(self, limit: float) -> float:
         """When the next event falls, or ``limit`` if none falls before it."""
         events = self.events
         return events[0][0] if events and events[0][0] < limit else limit
 
-    def happen(self, t: float) -> list[tuple[int, int]]:
-        """Apply the events that fall at ``t``; return the (machine, kind) events emitted."""
+    def happen(self, t: float) -> Changes:
+        """Apply the events that fall at ``t``."""
         events = self.events
-        emitted: list[tuple[int, int]] = []
+        changes = Changes([], [])
         while events and events[0][0] == t:
             _, action, _, payload = heapq.heappop(events)
             if action == _FAULT:
-                emitted += self._set_state(payload[0], payload[1], t)
-                changes = payload[2]
-                nt, nup = next(changes)
-                heapq.heappush(events, (nt, _FAULT, self._seq(), (payload[0], nup, changes)))
+                element, up, rest = payload  # type: ignore[misc]
+                self._set_state(element, up, t, changes)
+                nt, nup = next(rest)
+                heapq.heappush(events, _Event(nt, _FAULT, self._seq(), (element, nup, rest)))
             elif action == _SET:
-                emitted += self._set_state(payload[0], payload[1], t)
+                element, up = payload  # type: ignore[misc]
+                self._set_state(element, bool(up), t, changes)
             else:
-                self._expire(payload[0], payload[1], t)
+                gate, epoch = payload  # type: ignore[misc]
+                self._expire(gate, epoch, t)
         self._gates_changed(t)
-        return emitted
+        return changes
 
     def end_production(self, t: float) -> None:
         """The horizon: machines stop emitting, and a production stop under way ends."""
         self.running = False
-        for g in range(len(self.gate_blocked)):
-            self._unblock(g, t)
+        for gate in self.gates:
+            if gate.open():
+                self._stop_ended(t)
 
-    def _set_state(self, element: Stateful, up: bool, t: float) -> list[tuple[int, int]]:
-        """Change one element's state; return the (machine, kind) events it emits."""
-        if element.up == up:
-            return []
-        element.up = up
-        self.down_mask ^= self.model.bits[id(element)]
-        key = id(element)
+    def _set_state(self, e: int, up: bool, t: float, changes: Changes) -> None:
+        """Change one element's state; note what it emits and whether a translator crashed."""
+        if self.is_up(e) == up:
+            return
+        self.down_mask ^= self.graph.bits[e]
         if up:
-            self.downtime[key] = self.downtime.get(key, 0.0) + t - self.down_since[key]
+            self.downtime[e] = self.downtime[e] + t - self.down_since[e]
         else:
-            self.outages[key] = self.outages.get(key, 0) + 1
-            self.down_since[key] = t
-            if isinstance(element, Server):
-                self._crash(element)
-        machine = self.model.machine_index.get(key)
+            self.outages[e] += 1
+            self.down_since[e] = t
+            server = self.graph.server_of[e]
+            if server is not None:
+                changes.crashed.append(server)
+        machine = self.graph.machine_of[e]
         if machine is None or not self.running:
-            return []
+            return
         if not up:
             self.breakdowns[machine] += 1
-            return [(machine, ALARM)]
-        return [(machine, STATE)]
-
-    def _crash(self, server: Server) -> None:
-        """A crash loses what the translator held: on average the window's mean number in
-        the system, in the mix of what it receives."""
-        queued = self.steady.in_system.get(id(server), 0.0)
-        for (m, kind), share in self.steady.mix.get(id(server), {}).items():
-            self.traffic.lose(server, (m, kind, queued * share, 0.0, 0.0, False), "crash")
+            changes.emitted.append((machine, ALARM))
+        else:
+            changes.emitted.append((machine, STATE))
 
     def _gates_changed(self, t: float) -> None:
-        for g, gate in enumerate(self.model.gates):
-            reachable = all(w.up for w in gate.watched)
-            if reachable == self.gate_reachable[g]:
-                continue
-            self.gate_reachable[g] = reachable
-            self.gate_epoch[g] += 1
-            if reachable:
-                self._unblock(g, t)
-            else:
-                expiry = (g, self.gate_epoch[g])
-                heapq.heappush(self.events, (t + gate.tolerance, _EXPIRE, self._seq(), expiry))
+        for g, (gate, bits) in enumerate(zip(self.gates, self.graph.gate_bits, strict=True)):
+            change = gate.watched(not self.down_mask & bits)
+            if change is GateChange.OPENED:
+                self._stop_ended(t)
+            elif change is GateChange.ARM:
+                heapq.heappush(self.events, _Event(t + gate.tolerance, _EXPIRE, self._seq(),
+                                                   (g, gate.epoch)))
 
     def _seq(self) -> int:
         self._counter += 1
         return self._counter
 
-    def _unblock(self, g: int, t: float) -> None:
-        if not self.gate_blocked[g]:
+    def _stop_ended(self, t: float) -> None:
+        """A gate opened: if none is closed now, the production stop is over."""
+        if self.stopped():
             return
-        self.gate_blocked[g] = False
-        if not any(self.gate_blocked):
-            stop = min(t, self.horizon) - self.blocked_since
-            for m, inst in enumerate(self.model.instances):
-                # The machine runs on into the stop until its cycle under way ends.
-                self.blocked[m] += max(0.0, stop - mean_residual(inst.params.cycle_time))
+        stop = min(t, self.horizon) - self.blocked_since
+        for m, node in enumerate(self.graph.top.machines):
+            # The machine runs on into the stop until its cycle under way ends.
+            self.blocked[m] += max(0.0, stop - mean_residual(node.instance.params.cycle_time))
 
     def _expire(self, g: int, epoch: int, t: float) -> None:
-        if epoch != self.gate_epoch[g] or self.gate_reachable[g] or t >= self.horizon:
+        if t >= self.horizon:
             return
-        if not any(self.gate_blocked):
+        was_stopped = self.stopped()
+        if self.gates[g].expire(epoch) and not was_stopped:
             self.blocked_since = t
-        self.gate_blocked[g] = True
 
-    def _fault_events(self) -> list[_Event]:
-        model = self.model
-        sources: list[tuple[Stateful, Faults | None, tuple[str, ...]]] = []
-        for name, link in model.links.items():
-            sources.append((link, model.network.links[name].outages, ("link", name)))
-        for cid, server in model.servers.items():
-            params = model.wiring.components[cid].params
-            assert isinstance(params, TranslatorParams)
-            sources.append((server, params.crashes, ("crash", cid)))
-        for consumer in model.consumers:
-            params = model.wiring.components[consumer.name].params
-            assert isinstance(params, SoftwareParams)
-            sources.append((consumer, params.availability, ("software", consumer.name)))
-        for machine, inst in zip(model.machines, model.instances, strict=True):
-            sources.append((machine, inst.params.breakdowns, ("breakdown", inst.id)))
+    def _fault_events(self, scripted: list[Scripted]) -> list[_Event]:
+        top = self.graph.top
         events: list[_Event] = []
-        for element, faults, names in sources:
-            if faults is None:
-                continue
-            changes = _changes(faults, model.seed, *names)
+        for source in top.fault_sources():
+            changes = timeline(source.faults, top.seed, *source.names)
             t, up = next(changes)
-            events.append((t, _FAULT, self._seq(), (element, up, changes)))
-        for t, element, up in model.scripted:
-            events.append((t, _SET, self._seq(), (element, up)))
+            events.append(_Event(t, _FAULT, self._seq(),
+                                 (top.element(source.element), up, changes)))
+        for change in scripted:
+            events.append(_Event(change.time, _SET, self._seq(), (change.element, change.up)))
         heapq.heapify(events)
         return events
