@@ -48,11 +48,19 @@ class StateKey(NamedTuple):
     stopped: bool  # a production gate is closed
 
 
-class Changes(NamedTuple):
-    """What the events of an instant did: the (machine, kind) events machines emit, and the
-    translators that crashed."""
+class Emitted(NamedTuple):
+    """A message a machine emits at an instant: an alarm as it breaks down, a state change as
+    it is repaired."""
 
-    emitted: list[tuple[int, int]]
+    machine: int
+    kind: int
+
+
+class Changes(NamedTuple):
+    """What the events of an instant did: the messages machines emit, and the translators
+    that crashed."""
+
+    emitted: list[Emitted]
     crashed: list[int]
 
 
@@ -142,9 +150,9 @@ class FaultState:
             return
         if not up:
             self.breakdowns[machine] += 1
-            changes.emitted.append((machine, ALARM))
+            changes.emitted.append(Emitted(machine, ALARM))
         else:
-            changes.emitted.append((machine, STATE))
+            changes.emitted.append(Emitted(machine, STATE))
 
     def _gates_changed(self, t: float) -> None:
         for g, (gate, bits) in enumerate(zip(self.gates, self.graph.gate_bits, strict=True)):

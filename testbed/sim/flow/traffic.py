@@ -9,6 +9,8 @@ visibility gaps, waited latencies, alarms and buffers are kept here per consumer
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from testbed.sim.flow.buffer import Buffer, Slab
 from testbed.sim.flow.graph import Graph
 from testbed.sim.flow.plan import Plan
@@ -75,7 +77,7 @@ class Traffic(Push):
 
     # --- an instant -----------------------------------------------------------------------
 
-    def impulse(self, t: float, down: int, emitted: list[tuple[int, int]]) -> None:
+    def impulse(self, t: float, down: int, emitted: Sequence[tuple[int, int]]) -> None:
         """What happens at one instant, with the elements of ``down`` down: events machines
         emit, and buffers flushed by the routes that just opened, pushed through at once."""
         self.down = down
