@@ -55,7 +55,7 @@ from testbed.loader import validate_document
 from testbed.registry import load_registry
 from testbed.scenario import load_scenario, scenario_model
 from testbed.sim.flow import FlowModel
-from testbed.sim.flow_window import measure_windows
+from testbed.sim.flow.window import measure_windows
 from testbed.experiments.replications import replication_seed
 registry = load_registry()
 path = Path({path!r})
@@ -115,7 +115,7 @@ def agreement(days: float, replications: int) -> list[tuple[str, str, list[float
     from testbed.metrics.stats import confidence_interval
     from testbed.registry import load_registry
     from testbed.scenario import load_scenario
-    from testbed.sim.flow_window import measure_windows
+    from testbed.sim.flow.window import measure_windows
 
     registry = load_registry()
     base = load_scenario(SHOP, registry).model_copy(

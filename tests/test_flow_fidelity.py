@@ -17,7 +17,7 @@ import yaml
 from conftest import BUNDLED, TEST_SCENARIOS, load
 from stats_reference import half_width
 
-import testbed.sim.flow
+import testbed.sim.flow.run
 from testbed.assemble import assemble
 from testbed.experiments.replications import run_replication
 from testbed.metrics.stats import confidence_interval, t_quantile
@@ -144,7 +144,7 @@ def test_forgetting_plans_changes_no_figure(registry: Registry,
     path = BUNDLED / "sme-legacy-shop.yaml"
     horizon = 30 * 86_400.0
     remembered = flow_model(registry, path, architecture=0, seed=5).run(horizon)
-    monkeypatch.setattr(testbed.sim.flow, "PLAN_CELLS_KEPT", 1)
+    monkeypatch.setattr(testbed.sim.flow.run, "PLAN_CELLS_KEPT", 1)
     forgetful = flow_model(registry, path, architecture=0, seed=5).run(horizon)
     assert forgetful.parts == remembered.parts
     assert forgetful.loss_reasons == remembered.loss_reasons

@@ -23,7 +23,7 @@ from testbed.registry import Registry
 from testbed.scenario import Scenario
 from testbed.seeds import derive_seed, stream
 from testbed.sim.flow import FlowModel
-from testbed.sim.flow_window import Window
+from testbed.sim.flow.window import Window
 from testbed.sim.model import FactoryModel, RunRecord
 from testbed.sim.sketch import QuantileSketch
 

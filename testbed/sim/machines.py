@@ -9,6 +9,7 @@ from typing import Any
 from simpy import Environment
 from simpy.events import Event
 
+from testbed.sim.faults import GateChange, GateState
 from testbed.sim.ledger import Ledger
 from testbed.sim.network import ALARM, COUNT, SAMPLE, STATE, Message, Route, Stateful
 from testbed.sim.randomness import Sampler
@@ -137,35 +138,31 @@ class Machine(Stateful):
 
 class ProductionGate:
     """Blocks production when what it watches (a critical consumer and the links to it) has
-    been unreachable for longer than ``tolerance``; reopens the moment it is reachable."""
+    been unreachable for longer than ``tolerance``; reopens the moment it is reachable. The
+    state machine is :class:`~testbed.sim.faults.GateState`; this drives it on SimPy's clock."""
 
     def __init__(self, env: Environment, watched: list[Stateful], tolerance: float) -> None:
         self.env = env
         self.watched = watched
         self.tolerance = tolerance
-        self.blocked = False
+        self.state = GateState(tolerance)
         self.opened = env.event()
-        self._reachable = True
-        self._epoch = 0
         for element in watched:
             element.watchers.append(self._changed)
 
+    @property
+    def blocked(self) -> bool:
+        return self.state.blocked
+
     def _changed(self, _up: bool) -> None:
-        reachable = all(w.up for w in self.watched)
-        if reachable == self._reachable:
-            return
-        self._reachable = reachable
-        self._epoch += 1
-        if reachable:
-            if self.blocked:
-                self.blocked = False
-                self.opened.succeed()
-                self.opened = self.env.event()
-        else:
-            self.env.timeout(self.tolerance).callbacks.append(self._expire(self._epoch))
+        change = self.state.watched(all(w.up for w in self.watched))
+        if change is GateChange.OPENED:
+            self.opened.succeed()
+            self.opened = self.env.event()
+        elif change is GateChange.ARM:
+            self.env.timeout(self.tolerance).callbacks.append(self._expire(self.state.epoch))
 
     def _expire(self, epoch: int) -> Callable[[Event], None]:
         def expire(_event: Event) -> None:
-            if epoch == self._epoch and not self._reachable:
-                self.blocked = True
+            self.state.expire(epoch)
         return expire

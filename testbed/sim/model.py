@@ -1,27 +1,36 @@
 """Build a runnable factory from a shop and an architecture's wiring, run it, and record.
 
-Elaboration happens once, here; the simulation that follows touches only the runtime objects
-of :mod:`testbed.sim.network` and :mod:`testbed.sim.machines`.
+Elaboration happens once, in :func:`testbed.sim.topology.elaborate`; this module turns the
+topology into the SimPy objects of :mod:`testbed.sim.network` and :mod:`testbed.sim.machines`,
+which are all the simulation that follows touches.
 """
 
 from __future__ import annotations
 
 import functools
-import itertools
 from collections import Counter
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
 
 from simpy import Environment
 
-from testbed.params import Faults, LinkSpec, SoftwareParams, TranslatorParams
 from testbed.seeds import stream
+from testbed.sim.faults import renewal
 from testbed.sim.ledger import Ledger
 from testbed.sim.machines import Machine, Origin, Process, ProductionGate
-from testbed.sim.network import KIND_NAMES, Consumer, Link, Route, Server, Stateful
-from testbed.sim.randomness import Sampler, fault_samplers, sampler
-from testbed.sim.sketch import QuantileSketch
-from testbed.wiring import MachineInstance, Placed, ShopNetwork, Wiring, WiringError
+from testbed.sim.network import Consumer, Link, Route, Server, Stateful
+from testbed.sim.randomness import sampler
+from testbed.sim.record import ConsumerRecord, HopRecord, QueueRecord, RunRecord, run_record
+from testbed.sim.topology import (
+    Kind,
+    LinkNode,
+    MachineNode,
+    Ref,
+    ServerNode,
+    elaborate,
+)
+from testbed.wiring import MachineInstance, ShopNetwork, Wiring
+
+__all__ = ["DRAIN_LIMIT_S", "ConsumerRecord", "FactoryModel", "QueueRecord", "RunRecord"]
 
 # After the horizon, sources stop and what is buffered gets this long to arrive; anything still
 # in flight then is counted as lost. Two days outlasts the longest outages in the catalogue.
@@ -29,91 +38,8 @@ DRAIN_LIMIT_S = 2 * 86_400.0
 _DRAIN_STEP_S = 60.0
 
 
-@dataclass
-class ConsumerRecord:
-    name: str
-    kind: str
-    generated: list[int]
-    delivered: list[int]
-    late: list[int]
-    lost: list[int]
-    max_gap: list[float]
-    latency: QuantileSketch
-    counts_delivered: list[int]
-    alarm_count: list[int]
-    alarm_sum: list[float]
-
-
-@dataclass
-class QueueRecord:
-    """Time-averaged figures of one queue or buffer, for Little's law and utilisation."""
-
-    name: str
-    time_average_in_system: float
-    arrivals: int
-    mean_sojourn: float
-    completed: int
-    period_s: float
-
-
-@dataclass
-class RunRecord:
-    horizon: float
-    machines: list[str]
-    consumers: list[ConsumerRecord]
-    loss_reasons: Counter[str]
-    parts: list[int]
-    blocked_time: list[float]
-    mean_cycle: list[float]
-    breakdowns: list[int] = field(default_factory=list)
-    downtime: dict[str, float] = field(default_factory=dict)
-    outages: dict[str, int] = field(default_factory=dict)
-    servers: list[QueueRecord] = field(default_factory=list)
-    buffers: list[QueueRecord] = field(default_factory=list)
-    peak_buffer: dict[str, int] = field(default_factory=dict)
-    in_flight_at_end: int = 0
-
-
-PORT = "port"  # the machine's own interface, where its data starts
-
-
-def links_between(origin: str, target: str, machine_link: str | None,
-                  net: ShopNetwork) -> list[str]:
-    """The links data crosses from one place to another, derived from where components sit.
-
-    Places are the machine's port, a box mounted on the machine (``machine``), the shop floor
-    (``edge``), the server room (``onprem``) and the ``cloud``. A machine on a serial line
-    reaches a mounted box over that line, and the box reaches the shop over the backbone; a
-    machine on the LAN or Wi-Fi reaches everything over that link, mounted boxes included.
-    """
-    serial = machine_link is not None and net.links[machine_link].kind == "serial"
-    own = [machine_link] if machine_link else []
-    backbone = [net.backbone] if net.backbone else []
-    internet = [net.internet] if net.internet else []
-
-    def to_shop(place: str) -> list[str]:
-        """From a place to the shop's network (edge and onprem sit on it)."""
-        if place == PORT:
-            return own
-        if place == "machine":
-            return backbone if serial else own
-        if place == "cloud":
-            return internet
-        return []
-
-    if origin == target:
-        return backbone if origin in ("edge", "onprem") else []
-    if origin == PORT and target == "machine":
-        return own if serial else []
-    if {origin, target} <= {"edge", "onprem"}:
-        return backbone
-    if "cloud" in (origin, target) and {origin, target} <= {"cloud", "edge", "onprem"}:
-        return internet
-    return list(dict.fromkeys([*to_shop(origin), *reversed(to_shop(target))]))
-
-
 class FactoryModel:
-    """One architecture in one shop for one replication."""
+    """One architecture in one shop for one replication, at message level."""
 
     def __init__(self, machines: Sequence[MachineInstance], network: ShopNetwork,
                  wiring: Wiring, seed: int, *,
@@ -124,132 +50,87 @@ class FactoryModel:
         self.consumer_class = consumer_class
         self.env = env = Environment()
         self.seed = seed
-        self.instances = list(machines)
-        index = {m.id: i for i, m in enumerate(self.instances)}
+        self.topology = top = elaborate(machines, network, wiring, seed)
+        self.instances = [m.instance for m in top.machines]
         n = len(self.instances)
-        self.sizes = [m.params.message_bytes for m in self.instances]
+        self.sizes = top.sizes
+        self.ledger = ledger = Ledger(top.masks, n)
 
-        consumer_ids = sorted({p.hops[-1] for p in wiring.paths})
-        for cid in consumer_ids:
-            if wiring.components[cid].category != "software":
-                raise WiringError(f"data path ends at {cid!r}, which is not software")
-        masks = [_mask(wiring.components[c].params) for c in consumer_ids]  # type: ignore[arg-type]
-        self.ledger = ledger = Ledger(masks, n)
-
-        self.links = {name: self._link(spec) for name, spec in network.links.items()}
+        self.links = {node.name: self._link(node) for node in top.links}
         self.consumers: dict[str, Consumer] = {}
-        for i, cid in enumerate(consumer_ids):
-            params = wiring.components[cid].params
-            assert isinstance(params, SoftwareParams)
-            consumer = consumer_class(env, ledger, cid, n, params.batch_interval,
+        for node in top.consumers:
+            params = node.params
+            consumer = consumer_class(env, ledger, node.name, n, params.batch_interval,
                                       params.deadline)
-            consumer.down = [[i] for _ in range(n)]
-            self.consumers[cid] = consumer
-            self._faults(consumer, params.availability, "software", cid)
-        self.servers: dict[str, Server] = {}
-        for cid, placed in wiring.components.items():
-            if placed.category == "translator":
-                self.servers[cid] = self._server(placed)
-
-        self.machines: list[Machine] = []
-        for i, inst in enumerate(self.instances):
-            self.machines.append(self._machine(i, inst))
-
-        self.routes: dict[tuple[str, str], Route] = {}
-        self.origins: dict[tuple[int, str], Origin] = {}
-        for path in wiring.paths:
-            if path.machine not in index:
-                raise WiringError(f"data path from unknown machine {path.machine!r}")
-            self._wire_path(index[path.machine], path.hops, wiring, network, masks,
-                            consumer_ids)
+            consumer.down = [[node.index] for _ in range(n)]
+            self.consumers[node.name] = consumer
+        self.servers = {node.name: self._server(node) for node in top.servers}
+        self.machines: list[Machine] = [self._machine(node) for node in top.machines]
+        self._start_faults()
+        self._wire()
         self._start_sources()
-        self._gates(wiring, network)
+        self._gates()
 
-    # --- elaboration --------------------------------------------------------------------
+    # --- elaboration: SimPy objects for the topology's nodes ----------------------------
 
-    def _link(self, spec: LinkSpec) -> Link:
-        link = Link(self.env, spec.name, sampler(spec.latency, stream(self.seed, "latency",
+    def _link(self, node: LinkNode) -> Link:
+        spec = node.spec
+        return Link(self.env, spec.name, sampler(spec.latency, stream(self.seed, "latency",
                                                                        spec.name)),
                     spec.bandwidth)
-        self._faults(link, spec.outages, "link", spec.name)
-        return link
 
-    def _server(self, placed: Placed[TranslatorParams | SoftwareParams]) -> Server:
-        p = placed.params
-        assert isinstance(p, TranslatorParams)
-        chance = stream(self.seed, "omission", placed.id).random
-        server = Server(self.env, self.ledger, placed.id,
-                        sampler(p.service_time, stream(self.seed, "service", placed.id)),
+    def _server(self, node: ServerNode) -> Server:
+        p = node.params
+        chance = stream(self.seed, "omission", node.name).random
+        server = Server(self.env, self.ledger, node.name,
+                        sampler(p.service_time, stream(self.seed, "service", node.name)),
                         p.servers, p.queue_capacity, p.omission_probability, chance)
-        server.routes = [[] for _ in self.instances]
-        server.down = [[] for _ in self.instances]
-        self._faults(server, p.crashes, "crash", placed.id)
+        server.down = node.down
         return server
 
-    def _machine(self, i: int, inst: MachineInstance) -> Machine:
-        p = inst.params
-        rng = stream(self.seed, "machine", inst.id, "cycle")
-        machine = self.machine_class(self.env, self.ledger, i, inst.id,
-                                     sampler(p.cycle_time, rng), p.sample_interval)
-        self._faults(machine, p.breakdowns, "breakdown", inst.id)
-        return machine
+    def _machine(self, node: MachineNode) -> Machine:
+        p = node.instance.params
+        rng = stream(self.seed, "machine", node.name, "cycle")
+        return self.machine_class(self.env, self.ledger, node.index, node.name,
+                                  sampler(p.cycle_time, rng), p.sample_interval)
 
-    def _faults(self, element: Stateful, faults: Faults | None, *names: str) -> None:
-        if faults is None:
-            return
-        up, down = fault_samplers(faults, stream(self.seed, "faults", *names))
-        self.env.process(_alternate(self.env, element, up, down))
+    def element(self, ref: Ref) -> Stateful:
+        """The SimPy object of one of the topology's elements."""
+        if ref.kind is Kind.LINK:
+            return self.link_list[ref.index]
+        if ref.kind is Kind.SERVER:
+            return self.server_list[ref.index]
+        if ref.kind is Kind.CONSUMER:
+            return self.consumer_list[ref.index]
+        return self.machines[ref.index]
 
-    def _receiver(self, hop: str) -> Server | Consumer:
-        return self.servers[hop] if hop in self.servers else self.consumers[hop]
+    def _start_faults(self) -> None:
+        self.link_list = list(self.links.values())
+        self.server_list = list(self.servers.values())
+        self.consumer_list = list(self.consumers.values())
+        for source in self.topology.fault_sources():
+            changes = renewal(source.faults, self.seed, *source.names)
+            self.env.process(_alternate(self.env, self.element(source.element), changes))
 
-    def _wire_path(self, m: int, hops: tuple[str, ...], wiring: Wiring, net: ShopNetwork,
-                   masks: list[int], consumer_ids: list[str]) -> None:
-        inst = self.instances[m]
-        if not hops or hops[0] not in self.servers:
-            raise WiringError(
-                f"data path of {inst.id} must start at a translator (a driver, gateway or "
-                f"adapter reads the machine), not at {hops[0] if hops else 'nothing'!r}")
-        c = consumer_ids.index(hops[-1])
-        mask = masks[c]
-        first = wiring.components[hops[0]]
-        key = (m, hops[0])
-        origin = self.origins.get(key)
-        if origin is None:
-            links = links_between(PORT, first.location, inst.link, net)
-            route = Route(self.env, self.ledger, inst.id, [self.links[x] for x in links],
-                          self.servers[hops[0]], self.sizes, 0)
-            route.down = [[] for _ in self.instances]
-            poll = None
-            if inst.params.interface == "poll":
-                reader = first.params
-                assert isinstance(reader, TranslatorParams)
-                poll = max(reader.poll_interval, inst.params.min_poll_interval)
-            origin = Origin(route, 0, poll)
-            self.origins[key] = origin
-            self.machines[m].origins.append(origin)
-        origin.mask |= mask
-        _add_down(origin.route, m, c)
-        for here, there in itertools.pairwise(hops):
-            sender = self.servers[here]
-            _add_down(sender, m, c)
-            hop = self.routes.get((here, there))
-            if hop is None:
-                sender_params = wiring.components[here].params
-                assert isinstance(sender_params, TranslatorParams)
-                links = links_between(sender_params.location,
-                                      wiring.components[there].location, inst.link, net)
-                hop = Route(self.env, self.ledger, here, [self.links[x] for x in links],
-                            self._receiver(there), self.sizes, sender_params.buffer_messages)
-                hop.down = [[] for _ in self.instances]
-                self.routes[(here, there)] = hop
-            _add_down(hop, m, c)
-            for i, (existing, existing_mask) in enumerate(sender.routes[m]):
-                if existing is hop:
-                    sender.routes[m][i] = (existing, existing_mask | mask)
-                    break
-            else:
-                sender.routes[m].append((hop, mask))
+    def _wire(self) -> None:
+        top = self.topology
+        routes = []
+        for node in top.routes:
+            target: Server | Consumer = self.element(node.target)  # type: ignore[assignment]
+            route = Route(self.env, self.ledger, node.owner,
+                          [self.link_list[i] for i in node.links], target, self.sizes,
+                          node.capacity)
+            route.down = node.down
+            routes.append(route)
+        self.routes: dict[tuple[str, str], Route] = {
+            node.pair: routes[node.index] for node in top.routes if node.pair is not None}
+        self.origins: dict[tuple[int, str], Origin] = {}
+        for onode in top.origins:
+            origin = Origin(routes[onode.route], onode.mask, onode.poll_interval)
+            self.origins[(onode.machine, top.servers[onode.reader].name)] = origin
+            self.machines[onode.machine].origins.append(origin)
+        for snode, server in zip(top.servers, self.server_list, strict=True):
+            server.routes = [[(routes[f.route], f.mask) for f in row] for row in snode.forwards]
 
     def _start_sources(self) -> None:
         env = self.env
@@ -267,19 +148,12 @@ class FactoryModel:
                         0, origin.poll_interval)
                     env.process(machine.polling(origin, phase))
 
-    def _gates(self, wiring: Wiring, net: ShopNetwork) -> None:
+    def _gates(self) -> None:
         gates = []
-        for cid, consumer in self.consumers.items():
-            params = wiring.components[cid].params
-            assert isinstance(params, SoftwareParams)
-            if not params.production_critical:
-                continue
-            # The line stops when the shop cannot reach the software: the software itself and
-            # the links from the server room to it, not one machine's own link.
-            watched: list[Stateful] = [consumer]
-            watched.extend(self.links[name] for name in
-                           links_between("onprem", params.location, None, net))
-            gates.append(ProductionGate(self.env, watched, params.offline_tolerance))
+        for node in self.topology.gates:
+            watched: list[Stateful] = [self.consumer_list[node.consumer]]
+            watched.extend(self.link_list[i] for i in node.links)
+            gates.append(ProductionGate(self.env, watched, node.tolerance))
         for machine in self.machines:
             machine.gates = gates
 
@@ -354,55 +228,41 @@ class FactoryModel:
                 list(consumer.max_gap), consumer.latency, list(consumer.counts_delivered),
                 list(consumer.alarm_count), list(consumer.alarm_sum)))
         end = self.env.now
-        record = RunRecord(
-            horizon=horizon,
-            machines=[m.id for m in self.instances],
-            consumers=records,
-            loss_reasons=Counter(self.ledger.reasons),
-            parts=[m.parts for m in self.machines],
-            blocked_time=[m.blocked_time for m in self.machines],
-            mean_cycle=[m.params.cycle_time.mean for m in self.instances],
-            breakdowns=[m.breakdowns for m in self.machines],
-            in_flight_at_end=in_flight,
-        )
-        for element in (*self.links.values(), *self.servers.values(), *self.consumers.values(),
-                        *self.machines):
-            record.downtime[element.name] = element.downtime_until(horizon)
-            record.outages[element.name] = element.outages
-        for server in self.servers.values():
+        servers = []
+        for server in self.server_list:
             server._account()
-            record.servers.append(QueueRecord(
+            servers.append(QueueRecord(
                 server.name, server.area / end if end else 0.0, server.admitted,
                 server.sojourn_sum / server.completed if server.completed else 0.0,
                 server.completed, end))
-        for (here, there), route in self.routes.items():
-            name = f"{here}->{there}"
-            record.peak_buffer[name] = route.peak_buffer
+        hops = []
+        for node in self.topology.hops:
+            assert node.pair is not None
+            route = self.routes[node.pair]
+            hop = HopRecord(route.peak_buffer)
             if route.capacity:
                 route._account()
                 flushed = route.buffered_total - len(route.buffer)
-                record.buffers.append(QueueRecord(
-                    name, route.buffer_area / end if end else 0.0, route.buffered_total,
-                    route.buffer_wait / flushed if flushed else 0.0, flushed, end))
-        return record
+                hop.buffer = QueueRecord(
+                    node.name, route.buffer_area / end if end else 0.0, route.buffered_total,
+                    route.buffer_wait / flushed if flushed else 0.0, flushed, end)
+            hops.append(hop)
+        elements = [self.element(ref) for ref in self.topology.elements()]
+        return run_record(
+            self.topology, horizon, consumers=records,
+            loss_reasons=Counter(self.ledger.reasons),
+            parts=[m.parts for m in self.machines],
+            blocked_time=[m.blocked_time for m in self.machines],
+            breakdowns=[m.breakdowns for m in self.machines],
+            in_flight=in_flight,
+            downtime=[e.downtime_until(horizon) for e in elements],
+            outages=[e.outages for e in elements],
+            servers=servers, hops=hops)
 
 
-def _alternate(env: Environment, element: Stateful, up: Sampler, down: Sampler) -> Process:
-    while True:
-        yield env.timeout(up())
-        element.set_up(False)
-        yield env.timeout(down())
-        element.set_up(True)
-
-
-def _add_down(element: Route | Server, m: int, c: int) -> None:
-    down = element.down
-    if c not in down[m]:
-        down[m].append(c)
-
-
-def _mask(params: SoftwareParams) -> int:
-    mask = 0
-    for kind in params.subscribes:
-        mask |= 1 << KIND_NAMES.index(kind)
-    return mask
+def _alternate(env: Environment, element: Stateful,
+               changes: Iterator[tuple[float, bool]]) -> Process:
+    """An element's faults as a SimPy process: wait for each change, then make it."""
+    for wait, up in changes:
+        yield env.timeout(wait)
+        element.set_up(up)

@@ -29,7 +29,7 @@ from testbed.registry import Registry
 from testbed.results.guidance import Change, StudyResults, VariantResult, Worse
 from testbed.scenario import Scenario
 from testbed.seeds import stream
-from testbed.sim.flow_window import Window, measure_windows
+from testbed.sim.flow.window import Window, measure_windows
 from testbed.workflows.ranking import Criterion, rank
 
 BASELINE = "baseline"

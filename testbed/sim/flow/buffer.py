@@ -8,9 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-# (machine, kind, amount, earliest creation, latest creation, waited in a buffer)
-Slab = tuple[int, int, float, float, float, bool]
+
+class Slab(NamedTuple):
+    """An amount of one machine's messages of one kind, created evenly over [lo, hi]."""
+
+    machine: int
+    kind: int
+    amount: float
+    lo: float  # earliest creation
+    hi: float  # latest creation
+    waited: bool  # it waited in a buffer: its latency is computed, not the window's
 
 
 @dataclass
@@ -27,15 +36,15 @@ class Buffer:
     def fill(self, slabs: list[Slab], t0: float, t1: float) -> list[Slab]:
         """Slabs arriving at a steady rate over [t0, t1]: the buffer takes the first
         ``room / arriving`` share of each; returns the rest."""
-        arriving = sum(s[2] for s in slabs)
+        arriving = sum(s.amount for s in slabs)
         room = self.capacity - self.content
         taken = 1.0 if arriving <= room else room / arriving
         refused: list[Slab] = []
         for m, kind, n, lo, hi, _ in slabs:
             if taken > 0:
-                self.slabs.append((m, kind, n * taken, lo, lo + (hi - lo) * taken, True))
+                self.slabs.append(Slab(m, kind, n * taken, lo, lo + (hi - lo) * taken, True))
             if taken < 1:
-                refused.append((m, kind, n * (1 - taken), lo, hi, False))
+                refused.append(Slab(m, kind, n * (1 - taken), lo, hi, False))
         accepted = min(arriving, room)
         d = t1 - t0
         fill_time = d * accepted / arriving if arriving else d
@@ -54,11 +63,11 @@ class Buffer:
             room = self.capacity - self.content
             take = min(n, room)
             if take > 0:
-                self.slabs.append((m, kind, take, lo, lo + (hi - lo) * take / n, True))
+                self.slabs.append(Slab(m, kind, take, lo, lo + (hi - lo) * take / n, True))
                 self.content += take
                 self.arrivals += take
             if take < n:
-                refused.append((m, kind, n - take, lo, hi, False))
+                refused.append(Slab(m, kind, n - take, lo, hi, False))
         self.peak = max(self.peak, self.content)
         return refused
 
@@ -76,7 +85,7 @@ class Buffer:
         for m, kind, n, lo, hi, _ in self.slabs:
             after = before + n * sizes[m] * spacing
             first, last = lo - before, hi - after
-            out.append((m, kind, n, min(first, last), max(first, last), True))
+            out.append(Slab(m, kind, n, min(first, last), max(first, last), True))
             before = after
         self.slabs = []
         self.content = 0.0

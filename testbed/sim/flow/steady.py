@@ -9,20 +9,17 @@ finds queued.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
-from testbed.params import Exponential, TranslatorParams
-from testbed.sim.flow_window import Window
-from testbed.sim.machines import Origin
-from testbed.sim.network import COUNT, SAMPLE, STATE, Server
+from testbed.params import Exponential
+from testbed.sim.flow.graph import Graph
+from testbed.sim.flow.window import Window
+from testbed.sim.network import COUNT, SAMPLE, STATE
 from testbed.sim.queueing import expected_longest_exponential_gap, mmck_blocking
+from testbed.sim.topology import Kind, OriginNode
 from testbed.wiring import MachineInstance
 
-if TYPE_CHECKING:
-    from testbed.sim.flow import FlowModel
 
-
-def emission_rates(inst: MachineInstance, origin: Origin,
+def emission_rates(inst: MachineInstance, origin: OriginNode,
                    producing: bool) -> list[tuple[int, float]]:
     """The (kind, rate) of each kind of message the machine sends through ``origin``."""
     params = inst.params
@@ -40,25 +37,27 @@ def emission_rates(inst: MachineInstance, origin: Origin,
 class SteadyState:
     """The up state of one run's shop: read from its windows, and worked out in closed form."""
 
-    def __init__(self, model: FlowModel, windows: list[Window], horizon: float) -> None:
-        self.model = model
+    def __init__(self, graph: Graph, windows: list[Window], horizon: float) -> None:
+        self.graph = graph
+        self.instances = [m.instance for m in graph.top.machines]
         self.windows = windows
         self.horizon = horizon
         self._read_windows()
         self._steady_rates()
 
     def _read_windows(self) -> None:
-        model = self.model
-        index = {m.id: i for i, m in enumerate(model.instances)}
-        self.group = [0] * len(model.instances)
+        top = self.graph.top
+        instances = self.instances
+        index = {m.id: i for i, m in enumerate(instances)}
+        self.group = [0] * len(instances)
         for g, window in enumerate(self.windows):
             for name in window.machines:
                 self.group[index[name]] = g
-        nc = len(model.consumers)
+        nc = len(top.consumers)
         self.up_mean = [[0.0] * len(self.windows) for _ in range(nc)]
-        self.late_share = [[0.0] * len(model.instances) for _ in range(nc)]
-        self.normal_gap = [[0.0] * len(model.instances) for _ in range(nc)]
-        for c, consumer in enumerate(model.consumers):
+        self.late_share = [[0.0] * len(instances) for _ in range(nc)]
+        self.normal_gap = [[0.0] * len(instances) for _ in range(nc)]
+        for c, consumer in enumerate(top.consumers):
             for g, window in enumerate(self.windows):
                 seen = window.consumers.get(consumer.name)
                 if seen is None:
@@ -72,7 +71,7 @@ class SteadyState:
                     self.late_share[c][m] = seen.late[name] / got if got else pooled_late
                     self.normal_gap[c][m] = seen.max_gap.get(name, 0.0) if got else 0.0
         for c in range(nc):
-            for m, inst in enumerate(model.instances):
+            for m, inst in enumerate(instances):
                 rate = self._poisson_rate(c, inst)
                 if rate <= 0:
                     continue
@@ -85,17 +84,17 @@ class SteadyState:
                         / rate
                 else:
                     self.normal_gap[c][m] = expected_longest_exponential_gap(rate, self.horizon)
-        self.in_system: dict[int, float] = {}
-        for server in model.servers.values():
-            self.in_system[id(server)] = sum(w.servers[server.name].in_system
-                                             for w in self.windows if server.name in w.servers)
+        # by server index
+        self.in_system = [sum(w.servers[server.name].in_system
+                              for w in self.windows if server.name in w.servers)
+                          for server in top.servers]
 
     def _poisson_rate(self, c: int, inst: MachineInstance) -> float:
         """Rate of the machine's traffic to the consumer when all of it is Poisson (state
         changes, and counts when the cycle is exponential), else 0: the longest normal gap of
         Poisson traffic grows with the horizon, which a short window cannot show, while
         regular traffic (samples, counts of a steady cycle) keeps the window's longest gap."""
-        mask = self.model.masks[c]
+        mask = self.graph.masks[c]
         params = inst.params
         if mask >> SAMPLE & 1:
             return 0.0
@@ -109,29 +108,31 @@ class SteadyState:
     def _steady_rates(self) -> None:
         """Arrival rates at each translator with everything up: the M/M/c/K share it turns
         away, and the mix of what a crash finds queued."""
-        model = self.model
-        arrivals: dict[int, dict[tuple[int, int], float]] = {id(s): {} for s in
-                                                              model.servers.values()}
-        for m, origin in model.origins:
-            target = arrivals[id(origin.route.target)]
-            for kind, rate in emission_rates(model.instances[m], origin, producing=True):
+        top = self.graph.top
+        arrivals: list[dict[tuple[int, int], float]] = [{} for _ in top.servers]
+        for origin in top.origins:
+            m = origin.machine
+            target = arrivals[top.routes[origin.route].target.index]
+            for kind, rate in emission_rates(self.instances[m], origin, producing=True):
                 target[(m, kind)] = target.get((m, kind), 0.0) + rate
-        self.block: dict[int, float] = {}
-        self.omit: dict[int, float] = {}
-        for _, server in model.order:
-            params = model.wiring.components[server.name].params
-            assert isinstance(params, TranslatorParams)
-            here = arrivals[id(server)]
+        # by server index
+        self.block = [0.0] * len(top.servers)
+        self.omit = [0.0] * len(top.servers)
+        for s in self.graph.order:
+            params = top.servers[s].params
+            here = arrivals[s]
             total = sum(here.values())
             block = mmck_blocking(total, params.service_time.mean, params.servers,
                                   params.queue_capacity)
-            self.block[id(server)] = block
-            self.omit[id(server)] = params.omission_probability
+            self.block[s] = block
+            self.omit[s] = params.omission_probability
             passed = (1 - block) * (1 - params.omission_probability)
             for (m, kind), rate in here.items():
-                for route, mask in server.routes[m]:
-                    if mask >> kind & 1 and isinstance(route.target, Server):
-                        there = arrivals[id(route.target)]
+                for route, mask in top.servers[s].forwards[m]:
+                    receiver = top.routes[route].target
+                    if mask >> kind & 1 and receiver.kind is Kind.SERVER:
+                        there = arrivals[receiver.index]
                         there[(m, kind)] = there.get((m, kind), 0.0) + rate * passed
-        self.mix = {key: {mk: r / sum(rates.values()) for mk, r in rates.items()}
-                    for key, rates in arrivals.items() if sum(rates.values()) > 0}
+        # what each server holds, by (machine, kind): empty for a server that receives nothing
+        self.mix = [{mk: r / sum(rates.values()) for mk, r in rates.items()}
+                    if sum(rates.values()) > 0 else {} for rates in arrivals]
