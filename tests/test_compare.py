@@ -18,6 +18,7 @@ from testbed.cli import main
 from testbed.experiments.outages import outage_cost
 from testbed.params import Priorities
 from testbed.registry import Registry
+from testbed.report.summary import sentences
 from testbed.results.run import OutagePoint, Results
 from testbed.workflows.guidance_study import CHOICE_CRITERIA, _choose
 from testbed.workflows.ranking import rank, rank_by_priorities
@@ -265,3 +266,21 @@ def test_compare_results_json_is_reproducible(tmp_path: Path) -> None:
     # the recorded command differs (it names --jobs); every figure is the same
     assert first["compare"].pop("command") != two["compare"].pop("command")
     assert first == two
+
+
+def test_a_ranking_with_no_figure_for_any_priority_is_not_called_a_best_fit(
+        compared: tuple[Path, Results]) -> None:
+    _, results = compared
+    section = results.compare
+    assert section is not None
+    target = 18.0
+    assert any("the best fit is" in s for s in sentences(results, target))
+    # As when the owner weighs only cost and payback and names nobody to do the work: no
+    # criterion has figures, every score is 0 and the order is by name alone.
+    unranked = [entry.model_copy(update={"normalised": {}, "score": 0.0})
+                for entry in section.ranking]
+    blind = results.model_copy(update={"compare": section.model_copy(
+        update={"ranking": unranked})})
+    said = sentences(blind, target)
+    assert not any("best fit" in s for s in said)
+    assert said[0].startswith("No ranking for your priorities")

@@ -400,6 +400,10 @@ def test_common_random_numbers_reveal_a_difference_that_separate_intervals_hide(
     paired = paired_difference_interval(baseline, improved)
 
     assert not distinguishable(separate_a, separate_b)
+    # the same, read off the intervals themselves (distinguishable is a test helper)
+    assert separate_a.lo is not None and separate_a.hi is not None
+    assert separate_b.lo is not None and separate_b.hi is not None
+    assert separate_a.lo <= separate_b.hi and separate_b.lo <= separate_a.hi
     assert not paired.contains(0.0)
     assert paired.contains(0.5)
 

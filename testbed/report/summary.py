@@ -106,8 +106,15 @@ def sentences(results: Results, target: float) -> list[str]:
     if section:
         weights = ", ".join(f"{k} x{v:g}" for k, v in section.priorities.items())
         order = [r.architecture for r in section.ranking]
-        said.append(f"For your priorities ({weights}), the best fit is {order[0]}"
-                    + (f", then {_names(order[1:3])}." if len(order) > 1 else "."))
+        weighed = [k for k, v in section.priorities.items() if v > 0
+                   and section.ranking and k in section.ranking[0].normalised]
+        if not weighed:
+            # Every score is then 0 and the order is by name alone: no answer to give.
+            said.append(f"No ranking for your priorities ({weights}): none of them had "
+                        f"figures to compare (see the notes).")
+        else:
+            said.append(f"For your priorities ({weights}), the best fit is {order[0]}"
+                        + (f", then {_names(order[1:3])}." if len(order) > 1 else "."))
     meets = [(n, a.mean("meets_payback_target"), a.mean("payback_months"))
              for n, a in archs.items() if a.mean("meets_payback_target") is not None]
     if meets:

@@ -14,7 +14,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from testbed.report.format import compact, interval, mean, number
+from testbed.report.format import compact, interval, mean
 from testbed.units import format_duration
 
 
@@ -30,7 +30,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(mean=mean, interval=interval, number=number, compact=compact,
+    env.filters.update(mean=mean, interval=interval, compact=compact,
                        duration=format_duration, exact=repr)
     return env
 

@@ -22,7 +22,7 @@ from testbed.experiments.tasks import TaskCache, run_tasks, scenario_of, task_ke
 from testbed.guidance import Guidance, VendorShareRule, apply
 from testbed.metrics.definitions import METRICS
 from testbed.metrics.lockin import vendor_shares
-from testbed.metrics.money import COST_HORIZON_MONTHS, two_year_cost
+from testbed.metrics.money import two_year_cost
 from testbed.metrics.stats import paired_difference_interval
 from testbed.region import Region, generate
 from testbed.registry import Registry
@@ -30,7 +30,7 @@ from testbed.results.guidance import Change, StudyResults, VariantResult, Worse
 from testbed.scenario import Scenario
 from testbed.seeds import stream
 from testbed.sim.flow.window import Window, measure_windows
-from testbed.workflows.ranking import Criterion, rank
+from testbed.workflows.ranking import CRITERIA, Criterion, rank
 
 BASELINE = "baseline"
 ALL_RULES = "all rules"
@@ -102,24 +102,27 @@ def _run_mean(metric: str) -> Callable[[list[dict[str, Any]]], float | None]:
     return value
 
 
-def _run_cost(runs: list[dict[str, Any]]) -> float:
-    """The two-year cost's mean over a shop's replications; a cost not measured counts as 0."""
-    values = [two_year_cost(r["metrics"].get("capex_gbp") or 0.0,
-                            r["metrics"].get("opex_gbp_per_month") or 0.0) for r in runs]
+def _run_cost(runs: list[dict[str, Any]]) -> float | None:
+    """The two-year cost's mean over a shop's replications; None when a replication lacks a
+    part of it (the ranking then counts it as the worst, never as free)."""
+    values = []
+    for run in runs:
+        capex, opex = run["metrics"].get("capex_gbp"), run["metrics"].get("opex_gbp_per_month")
+        if capex is None or opex is None:
+            return None
+        values.append(two_year_cost(capex, opex))
     return sum(values) / len(values)
 
 
 # The compare report's criteria (docs/compare.md), with the replications' loss fraction
 # standing in for the afternoon outage; each figure is its mean over the replications.
 CHOICE_CRITERIA: tuple[Criterion[list[dict[str, Any]]], ...] = (
-    Criterion.of("cost", f"two-year cost: capex + {COST_HORIZON_MONTHS} months of opex (£)",
-                 _run_cost),
-    Criterion.of("payback", "months to pay back; never paying back is worst",
-                 _run_mean("payback_months")),
+    Criterion.of("cost", CRITERIA["cost"], _run_cost),
+    Criterion.of("payback", "months to pay back; a shop's architecture that fails to pay back "
+                            "in any replication is worst", _run_mean("payback_months")),
     Criterion.of("resilience", "share of the shop's data lost (loss_fraction)",
                  _run_mean("loss_fraction")),
-    Criterion.of("independence", "lock-in score (0-100), lower is more independent",
-                 _run_mean("lock_in_score")),
+    Criterion.of("independence", CRITERIA["independence"], _run_mean("lock_in_score")),
 )
 
 
