@@ -57,6 +57,7 @@ def test_the_tree_keeps_its_layers() -> None:
     ("sim/model.py", "testbed.metrics.latency"),    # the engine reaching up to a metric
     ("report/table.py", "testbed.workflows.run"),   # rendering running a workflow
     ("results/run.py", "testbed.experiments.summary"),  # the contract computing statistics
+    ("sim/flow/buffer.py", "testbed.sim.flow.plan"),  # a flow module reaching below its order
 ])
 def test_an_import_that_runs_the_wrong_way_breaks_the_lint(tmp_path: Path, module: str,
                                                           wrong: str) -> None:

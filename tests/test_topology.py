@@ -4,15 +4,15 @@ flow engine's package importing one way."""
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 
+import pytest
 from conftest import BUNDLED, ROOT, load
 
 from testbed.assemble import assemble
 from testbed.registry import Registry
 from testbed.sim.faults import GateChange, GateState
 from testbed.sim.flow import FlowModel
-from testbed.sim.flow.plan import Planner, machine_share
+from testbed.sim.flow.plan import Planner
 from testbed.sim.flow.steady import SteadyState
 from testbed.sim.flow.window import measure_windows
 from testbed.sim.model import FactoryModel
@@ -36,6 +36,15 @@ def test_both_engines_consume_the_same_topology(registry: Registry) -> None:
         node = top.origins[top.origin_index[(m, reader)]]
         assert (origin.mask, origin.poll_interval) == (node.mask, node.poll_interval)
         assert origin in message.machines[m].origins
+    # One fault process for both: the same seed draws the same outages and downtime of every
+    # element, whichever engine runs them.
+    day = 86_400.0
+    by_message = FactoryModel(assembly.machines, assembly.network, assembly.wiring, 4).run(day)
+    by_flow = FlowModel(assembly.machines, assembly.network, assembly.wiring, 4).run(day)
+    assert by_message.outages == by_flow.outages
+    assert sum(by_message.outages.values()) > 0
+    for element, down in by_message.downtime.items():
+        assert by_flow.downtime[element] == pytest.approx(down, rel=1e-9, abs=1e-6), element
 
 
 def test_a_share_is_a_function_of_its_arguments(registry: Registry) -> None:
@@ -50,8 +59,8 @@ def test_a_share_is_a_function_of_its_arguments(registry: Registry) -> None:
     for m, passes in enumerate(flow.graph.passes):
         for down in (0, passes & everything):
             for producing in (True, False, None):
-                assert planner.share(down, m, producing) == machine_share(
-                    flow.graph, steady, down, m, producing)
+                assert planner.share(down, m, producing) == Planner(
+                    flow.graph, steady).share(down, m, producing)
 
 
 def test_the_gate_closes_after_its_tolerance_and_opens_at_once() -> None:
@@ -88,4 +97,3 @@ def test_the_engine_imports_one_way() -> None:
 
     for module in graph:
         visit(module, ())
-    assert Path(sim / "flow" / "__init__.py").exists()

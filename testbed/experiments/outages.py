@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from testbed.assemble import Assembly
 from testbed.metrics.connectivity import production_lost_parts
 from testbed.seeds import derive_seed
-from testbed.sim.model import FactoryModel, RunRecord
+from testbed.sim.model import FactoryModel
+from testbed.sim.record import RunRecord
 
 LEAD_S = 3600.0   # the outage starts an hour in, once polls and batches have settled
 TAIL_S = 3600.0   # and the run goes on for an hour after it ends

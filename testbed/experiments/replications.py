@@ -24,7 +24,8 @@ from testbed.scenario import Scenario
 from testbed.seeds import derive_seed, stream
 from testbed.sim.flow import FlowModel
 from testbed.sim.flow.window import Window
-from testbed.sim.model import FactoryModel, RunRecord
+from testbed.sim.model import FactoryModel
+from testbed.sim.record import RunRecord
 from testbed.sim.sketch import QuantileSketch
 
 Figures = dict[str, float | None]

@@ -55,8 +55,9 @@ from testbed.results.run import Results
 from testbed.scenario import Scenario
 from testbed.seeds import stream
 from testbed.sim.machines import Process
-from testbed.sim.model import ConsumerRecord, FactoryModel, RunRecord
+from testbed.sim.model import FactoryModel
 from testbed.sim.network import Stateful
+from testbed.sim.record import ConsumerRecord, RunRecord
 from testbed.sim.sketch import QuantileSketch
 
 STUB_USER = "testbed-stubs"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from testbed.sim.model import ConsumerRecord, RunRecord
+from testbed.sim.record import ConsumerRecord, RunRecord
 
 
 def delivery_metrics(consumers: Sequence[ConsumerRecord],

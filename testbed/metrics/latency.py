@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from testbed.sim.model import ConsumerRecord
+from testbed.sim.record import ConsumerRecord
 from testbed.sim.sketch import QuantileSketch
 
 _QUANTILES = {"latency_p50_ms": 0.5, "latency_p95_ms": 0.95, "latency_p99_ms": 0.99}

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from testbed.params import Economics, TranslatorParams
-from testbed.sim.model import RunRecord
+from testbed.sim.record import RunRecord
 from testbed.wiring import Wiring
 
 MONTH_S = 365.25 / 12 * 86_400.0

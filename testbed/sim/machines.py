@@ -80,7 +80,7 @@ class Machine(Stateful):
         env = self.env
         while self.running:
             for gate in self.gates:
-                while gate.blocked:
+                while gate.state.blocked:
                     since = env.now
                     yield gate.opened
                     self.blocked_time += env.now - since
@@ -144,15 +144,10 @@ class ProductionGate:
     def __init__(self, env: Environment, watched: list[Stateful], tolerance: float) -> None:
         self.env = env
         self.watched = watched
-        self.tolerance = tolerance
         self.state = GateState(tolerance)
         self.opened = env.event()
         for element in watched:
             element.watchers.append(self._changed)
-
-    @property
-    def blocked(self) -> bool:
-        return self.state.blocked
 
     def _changed(self, _up: bool) -> None:
         change = self.state.watched(all(w.up for w in self.watched))
@@ -160,7 +155,7 @@ class ProductionGate:
             self.opened.succeed()
             self.opened = self.env.event()
         elif change is GateChange.ARM:
-            self.env.timeout(self.tolerance).callbacks.append(self._expire(self.state.epoch))
+            self.env.timeout(self.state.tolerance).callbacks.append(self._expire(self.state.epoch))
 
     def _expire(self, epoch: int) -> Callable[[Event], None]:
         def expire(_event: Event) -> None:

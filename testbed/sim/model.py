@@ -30,7 +30,7 @@ from testbed.sim.topology import (
 )
 from testbed.wiring import MachineInstance, ShopNetwork, Wiring
 
-__all__ = ["DRAIN_LIMIT_S", "ConsumerRecord", "FactoryModel", "QueueRecord", "RunRecord"]
+__all__ = ["DRAIN_LIMIT_S", "FactoryModel"]
 
 # After the horizon, sources stop and what is buffered gets this long to arrive; anything still
 # in flight then is counted as lost. Two days outlasts the longest outages in the catalogue.

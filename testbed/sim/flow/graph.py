@@ -19,17 +19,15 @@ class Graph:
         self.top = top
         self.masks = top.masks
         self.sizes = top.sizes
-        self.refs: list[Ref] = top.elements()
-        self.bits = [1 << e for e in range(len(self.refs))]
+        refs: list[Ref] = top.elements()
+        self.bits = [1 << e for e in range(len(refs))]
         self.link_bits = [self.bits[top.element(Ref(Kind.LINK, i))]
                           for i in range(len(top.links))]
-        self.server_bits = [self.bits[top.element(Ref(Kind.SERVER, i))]
-                            for i in range(len(top.servers))]
         self.machine_bits = [self.bits[top.element(Ref(Kind.MACHINE, i))]
                              for i in range(len(top.machines))]
         # the machine of each element, None for the others
-        self.machine_of = [ref.index if ref.kind is Kind.MACHINE else None for ref in self.refs]
-        self.server_of = [ref.index if ref.kind is Kind.SERVER else None for ref in self.refs]
+        self.machine_of = [ref.index if ref.kind is Kind.MACHINE else None for ref in refs]
+        self.server_of = [ref.index if ref.kind is Kind.SERVER else None for ref in refs]
         self.target_bit = [self.bits[top.element(r.target)] for r in top.routes]
         self.route_bits = []
         for route, target in zip(top.routes, self.target_bit, strict=True):

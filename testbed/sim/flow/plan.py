@@ -160,10 +160,3 @@ def combine(shares: list[Plan]) -> Plan:
                 fills[fill.route] = Fill(fill.route, list(fill.rates))
     return Plan(cells, list(arrivals.items()), list(reasons.items()), frozenset(reached),
                 list(fills.values()))
-
-
-def machine_share(graph: Graph, steady: SteadyState, down: int, m: int,
-                  producing: bool | None) -> Plan:
-    """Machine ``m``'s share of the plan of a state, as a plain function of its arguments (a
-    fresh :class:`Planner` each call; a run keeps one and reuses its scratch tally)."""
-    return Planner(graph, steady).share(down, m, producing)
