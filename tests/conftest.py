@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -43,3 +45,12 @@ def model(registry: Registry, path: Path, architecture: int = 0, seed: int = 1,
     scenario = load(registry, path, **overrides)
     assembly = assemble(scenario, architecture, registry, str(path))
     return FactoryModel(assembly.machines, assembly.network, assembly.wiring, seed)
+
+
+def pip_target(target: Path, *packages: Path) -> Path:
+    """``packages`` installed with pip into their own site directory, as a vendor's user would
+    install them; add ``target`` to PYTHONPATH to see them."""
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
+                    "--no-build-isolation", "--target", str(target), *map(str, packages)],
+                   check=True, capture_output=True)
+    return target

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, pip_target
 
 import testbed
 from testbed import (
@@ -116,12 +116,6 @@ def test_every_python_block_of_the_guide_compiles() -> None:
             compile(block.text, f"{GUIDE.name}:{block.line}", "exec")
 
 
-def _pip_target(target: Path, *packages: Path) -> None:
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
-                    "--no-build-isolation", "--target", str(target), *map(str, packages)],
-                   check=True, capture_output=True)
-
-
 @pytest.fixture(scope="module")
 def guide_example(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The guide's saved blocks in a directory, ACME's gateway installed into one site
@@ -134,9 +128,9 @@ def guide_example(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(block.text)
     gateway = tmp_path_factory.mktemp("gateway-site")
-    _pip_target(gateway, ROOT / "plugins" / "testbed-acme-gateway")
+    pip_target(gateway, ROOT / "plugins" / "testbed-acme-gateway")
     direct = tmp_path_factory.mktemp("direct-site")
-    _pip_target(direct, work / "acme-direct")
+    pip_target(direct, work / "acme-direct")
     return {"work": work, "gateway": gateway, "direct": direct}
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT, TEST_SCENARIOS
+from conftest import ROOT, TEST_SCENARIOS, pip_target
 
 import testbed
 from testbed import ArchitectureKind, ArchitectureParams, Wiring, WiringContext
@@ -141,10 +141,7 @@ def wrong_hop(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def wrong_hop_site(wrong_hop: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     target = tmp_path_factory.mktemp("wrong-hop-site")
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
-                    "--no-build-isolation", "--target", str(target), str(wrong_hop)],
-                   check=True, capture_output=True)
-    return target
+    return pip_target(target, wrong_hop)
 
 
 def _scenario(tmp_path: Path, architecture: str, consumer: str,

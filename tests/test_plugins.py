@@ -11,7 +11,7 @@ from typing import Literal
 
 import pytest
 import yaml
-from conftest import ROOT, TEST_SCENARIOS
+from conftest import ROOT, TEST_SCENARIOS, pip_target
 from testbed_catalogue.machines import PlcModbusTcp
 
 from testbed import (
@@ -33,11 +33,7 @@ DEMO = ROOT / "tests" / "fixtures" / "testbed-demo-plugin"
 def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo plugin installed with pip into its own site directory."""
     target = tmp_path_factory.mktemp("site")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
-         "--no-build-isolation", "--target", str(target), str(DEMO)],
-        check=True, capture_output=True)
-    return target
+    return pip_target(target, DEMO)
 
 
 def run_cli(*args: str, site: Path | None = None,

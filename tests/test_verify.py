@@ -16,7 +16,7 @@ from xml.etree import ElementTree
 
 import pytest
 import yaml
-from conftest import ROOT
+from conftest import ROOT, pip_target
 
 from testbed import ArchitectureKind, ArchitectureParams, TranslatorKind, TranslatorParams
 from testbed.claims import ClaimsDocument, check_claims
@@ -33,10 +33,7 @@ CLAIMS = ACME / "claims.yaml"
 def acme_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """ACME's package installed with pip into its own site directory, as a vendor would."""
     target = tmp_path_factory.mktemp("acme-site")
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
-                    "--no-build-isolation", "--target", str(target), str(ACME)],
-                   check=True, capture_output=True)
-    return target
+    return pip_target(target, ACME)
 
 
 def cli(site: Path, *args: str) -> subprocess.CompletedProcess[str]:
