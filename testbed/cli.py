@@ -10,7 +10,7 @@ import json
 import os
 import shlex
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from rich.console import Console
@@ -18,10 +18,11 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from testbed import __version__
-from testbed.assemble import assemble
+from testbed.assemble import Assembly, assemble
 from testbed.claims import load_claims
 from testbed.errors import InputError, Problem
 from testbed.experiments.executor import DaskExecutor, Executor, LocalExecutor, default_jobs
+from testbed.experiments.planning import outage_seconds, preview
 from testbed.experiments.replications import tasks_of
 from testbed.experiments.tasks import TaskCache
 from testbed.files import write_atomically
@@ -40,6 +41,7 @@ from testbed.report import (
 from testbed.report.assumptions import assumptions
 from testbed.report.catalogue import render_catalogue
 from testbed.report.junit import junit
+from testbed.report.preview import lines as preview_lines
 from testbed.report.summary import sentences
 from testbed.report.sweep_csv import to_csv
 from testbed.results.run import to_json
@@ -48,7 +50,7 @@ from testbed.scenario import Scenario, json_schema, load_scenario, scenario_mode
 from testbed.units import parse_duration
 from testbed.workflows.compare import compare
 from testbed.workflows.guidance_study import study
-from testbed.workflows.run import run_scenario
+from testbed.workflows.run import assemblies_of, run_scenario
 from testbed.workflows.sweep import parse_param, sweep
 from testbed.workflows.verify import verify
 
@@ -99,6 +101,21 @@ def _duration(text: str) -> float:
     return value
 
 
+def _study_overrides(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--seed", type=int, default=None, help="override the scenario's seed")
+    parser.add_argument("--replications", type=int, default=None, metavar="N",
+                        help="run exactly N replications (none added until the ranking "
+                             "settles)")
+    parser.add_argument("--max-replications", type=int, default=None, metavar="N",
+                        help="override the scenario's cap on replications added until the "
+                             "ranking settles")
+    parser.add_argument("--fidelity", choices=["auto", "message", "flow"], default=None,
+                        help="override the scenario's fidelity (auto: flow level where "
+                             "message level would be slow)")
+    parser.add_argument("--horizon", default=None, metavar="DURATION",
+                        help="override the scenario's horizon, e.g. 1y")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="testbed", description="A virtual testbed for factory "
                      "interoperability: compare integration architectures before buying.")
@@ -126,13 +143,7 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run every candidate architecture of a scenario")
     run.add_argument("scenario", type=Path)
     run.add_argument("--out", type=Path, required=True, help="directory for results.json")
-    run.add_argument("--seed", type=int, default=None, help="override the scenario's seed")
-    run.add_argument("--replications", type=int, default=None,
-                     help="override the scenario's replications")
-    run.add_argument("--fidelity", choices=["message", "flow"], default=None,
-                     help="override the scenario's fidelity (flow: long horizons in seconds)")
-    run.add_argument("--horizon", default=None, metavar="DURATION",
-                     help="override the scenario's horizon, e.g. 1y")
+    _study_overrides(run)
     _execution(run, "no table, no progress bar")
 
     compare = sub.add_parser(
@@ -140,13 +151,7 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("scenario", type=Path)
     compare.add_argument("--out", type=Path, required=True,
                          help="directory for report.html, report.md and results.json")
-    compare.add_argument("--seed", type=int, default=None, help="override the scenario's seed")
-    compare.add_argument("--replications", type=int, default=None,
-                         help="override the scenario's replications")
-    compare.add_argument("--fidelity", choices=["message", "flow"], default=None,
-                         help="override the scenario's fidelity (flow: long horizons in seconds)")
-    compare.add_argument("--horizon", default=None, metavar="DURATION",
-                         help="override the scenario's horizon, e.g. 1y")
+    _study_overrides(compare)
     _execution(compare, "no progress, no summary")
 
     verify = sub.add_parser("verify", help="verify a vendor's claims: verdicts, JUnit XML, HTML")
@@ -346,14 +351,31 @@ def _plugins(registry: Registry) -> int:
 
 def _scenario(args: argparse.Namespace, registry: Registry) -> Scenario:
     scenario = load_scenario(args.scenario, registry)
+    # --replications N runs exactly N: the cap follows unless --max-replications says more.
+    cap = args.max_replications if args.max_replications is not None else args.replications
     overrides = {key: value for key, value in
                  (("seed", args.seed), ("replications", args.replications),
-                  ("fidelity", args.fidelity), ("horizon", args.horizon)) if value is not None}
+                  ("max_replications", cap), ("fidelity", args.fidelity),
+                  ("horizon", args.horizon)) if value is not None}
     if overrides:
         # Validated like the file itself, so --replications 0 is refused, not run.
         document = {**scenario.model_dump(mode="json", by_alias=True), **overrides}
         scenario = validate_document(scenario_model(registry), document, "command line", None)
     return scenario
+
+
+def _preview(args: argparse.Namespace, registry: Registry, scenario: Scenario, err: Console,
+             extra_rounds: int = 0,
+             extra_seconds: Callable[[list[Assembly]], float] | None = None) -> None:
+    """Before a study starts: its engine, the events it can expect, and its time if long."""
+    if args.quiet:
+        return
+    assemblies = assemblies_of(scenario, registry, os.fspath(args.scenario))
+    jobs = 1 if args.executor == "dask" else (args.jobs or default_jobs())
+    for line in preview_lines(preview(scenario, assemblies), scenario.horizon,
+                              scenario.replications, scenario.replication_cap, jobs,
+                              extra_rounds, extra_seconds(assemblies) if extra_seconds else 0.0):
+        err.print(line, highlight=False, markup=False)
 
 
 def _progress(err: Console, quiet: bool) -> Progress:
@@ -366,6 +388,12 @@ def _compare(args: argparse.Namespace, registry: Registry, err: Console,
              argv: Sequence[str] | None) -> int:
     scenario = _scenario(args, registry)
     command = _command(argv)
+    settings = scenario.compare
+    lengths = sorted({*settings.outage_lengths, settings.afternoon})
+    values = sum(len(w.values) for w in settings.what_if)
+    _preview(args, registry, scenario, err, values,
+             lambda assemblies: outage_seconds(scenario, assemblies, lengths)
+             + values * outage_seconds(scenario, assemblies, [settings.afternoon]))
     with _executor(args) as executor, _progress(err, args.quiet) as progress:
         bar = progress.add_task(f"simulating {scenario.name}", total=len(tasks_of(scenario)))
         results = compare(scenario, registry, args.scenario, executor, command,
@@ -464,6 +492,7 @@ def _sweep(args: argparse.Namespace, registry: Registry, err: Console,
 def _run(args: argparse.Namespace, registry: Registry, err: Console) -> int:
     scenario = _scenario(args, registry)
     tasks = tasks_of(scenario)
+    _preview(args, registry, scenario, err)
     with _executor(args) as executor, _progress(err, args.quiet) as progress:
         bar = progress.add_task(f"simulating {scenario.name}", total=len(tasks))
         results = run_scenario(scenario, registry, args.scenario, executor,

@@ -371,4 +371,12 @@ class CompareSettings(Strict):
         default=4 * 3600.0, gt=0,
         description="the outage the summary speaks of ('the broadband drops for an afternoon')")
     what_if: list[WhatIf] = Field(default_factory=list, max_length=10)
-    what_if_replications: int = Field(default=3, ge=1, le=100)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _what_ifs_use_the_headline_runs(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "what_if_replications" in data:
+            raise ValueError("what_if_replications is no longer read: each what-if runs the "
+                             "headline's replications with the same seeds, so its ranking "
+                             "differs from the headline's only by the parameter; remove it")
+        return data

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Annotated, Any, Literal, cast
 
-from pydantic import AfterValidator, BeforeValidator, Field, create_model
+from pydantic import AfterValidator, BeforeValidator, Field, create_model, model_validator
 
 from testbed.errors import InputError, Problem
 from testbed.items import Item
@@ -35,6 +35,9 @@ YEAR_S = 365 * 86_400.0
 MIN_HORIZON_S = 60.0
 MAX_HORIZON_S = 100 * YEAR_S
 MAX_MACHINES = 10_000
+# The cap on replications when a scenario sets none: at flow level a year of a 13-machine shop
+# takes about a quarter of a second, so five candidates at the cap take under half a minute.
+DEFAULT_MAX_REPLICATIONS = 20
 SCHEMA_ID = "https://interop-testbed.invalid/schema/scenario.schema.json"
 
 
@@ -128,11 +131,19 @@ class Scenario(Strict):
     seed: int = Field(ge=0, lt=2**63)
     horizon: Annotated[Duration, AfterValidator(_horizon_in_range)] = Field(
         description="simulated time, from 1min to 100y, e.g. 30d")
-    replications: int = Field(ge=1, le=1000)
-    fidelity: Literal["message", "flow"] = Field(
-        default="message",
+    replications: int = Field(
+        ge=1, le=1000, description="replications to start with (common random numbers)")
+    max_replications: int | None = Field(
+        default=None, ge=1, le=1000,
+        description="run and compare add replications, doubling, until the runs separate "
+                    "every place of the owner's ranking or this many have run (default: "
+                    f"{DEFAULT_MAX_REPLICATIONS}, or replications if that is more)")
+    fidelity: Literal["auto", "message", "flow"] = Field(
+        default="auto",
         description="message: every message is simulated (the reference); flow: traffic is a "
-                    "rate between state changes, for long horizons (docs/architecture.md)")
+                    "rate between state changes, for long horizons (docs/architecture.md); "
+                    "auto: message level for short studies, flow level where message level "
+                    "would be slow (docs/compare.md)")
     flow_window: Annotated[Duration, AfterValidator(_window_in_range)] = Field(
         default=3600.0,
         description="at flow fidelity, the fault-free message-level run latencies are "
@@ -143,6 +154,21 @@ class Scenario(Strict):
     compare: CompareSettings = CompareSettings()
     software: Sequence[SoftwareEntry] = Field(min_length=1)
     architectures: Sequence[ArchitectureEntry] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _cap_not_below_start(self) -> Scenario:
+        if self.max_replications is not None and self.max_replications < self.replications:
+            raise ValueError(f"max_replications ({self.max_replications}) is below "
+                             f"replications ({self.replications}): the cap must be at least "
+                             f"the number to start with")
+        return self
+
+    @property
+    def replication_cap(self) -> int:
+        """The most replications run and compare may run."""
+        if self.max_replications is not None:
+            return self.max_replications
+        return max(self.replications, DEFAULT_MAX_REPLICATIONS)
 
 
 def _literal(value: str) -> Any:

@@ -13,6 +13,7 @@ from typing import Any
 
 from testbed.assemble import Assembly, assemble
 from testbed.experiments.executor import Executor, Payload, Result
+from testbed.experiments.planning import resolved, simulated_events
 from testbed.experiments.tasks import TaskCache, run_tasks, scenario_of
 from testbed.metrics.connectivity import delivery_metrics, production_lost_parts
 from testbed.metrics.effort import Person, commission, interfaces, plan, skills_to_absorb
@@ -45,12 +46,14 @@ class Outcome:
     effort_by_task: dict[str, float] = field(default_factory=dict)
     # every delivery's latency, pooled over consumers, for the distribution across replications
     latency: QuantileSketch = field(default_factory=QuantileSketch)
+    # outages, crashes and breakdowns the run met, by kind (planning.EVENT_KINDS)
+    events: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able, for the on-disk cache that lets an interrupted run resume."""
         data = {name: getattr(self, name) for name in (
             "architecture", "replication", "metrics", "per_consumer", "per_machine",
-            "loss_reasons", "notes", "effort_by_task")}
+            "loss_reasons", "notes", "effort_by_task", "events")}
         data["latency"] = self.latency.to_dict()
         return data
 
@@ -146,6 +149,7 @@ def run_replication(scenario: Scenario, registry: Registry, architecture: int,
                     windows: list[Window] | None = None) -> Outcome:
     """One replication of one architecture; pass ``assembly`` when the caller has wired it,
     and ``windows`` when it shares a flow-level up-state measurement across replications."""
+    scenario = resolved(scenario, registry, file)
     assembly = assembly or assemble(scenario, architecture, registry, file)
     seed = replication_seed(scenario.seed, replication)
     record = simulate(scenario, assembly, seed, windows)
@@ -160,7 +164,8 @@ def run_replication(scenario: Scenario, registry: Registry, architecture: int,
     for consumer in record.consumers:
         pooled.merge(consumer.latency)
     return Outcome(architecture, replication, metrics, per_consumer, per_machine,
-                   dict(record.loss_reasons), notes, breakdown, pooled)
+                   dict(record.loss_reasons), notes, breakdown, pooled,
+                   simulated_events(scenario, assembly, record.outages))
 
 
 def replication_task(payload: Payload, registry: Registry) -> Result:
@@ -170,17 +175,20 @@ def replication_task(payload: Payload, registry: Registry) -> Result:
                            payload["path"]).to_dict()
 
 
-def tasks_of(scenario: Scenario) -> list[tuple[int, int]]:
-    """Every (architecture, replication) of the scenario, in the order results come back."""
-    return [(a, r) for a in range(len(scenario.architectures))
-            for r in range(scenario.replications)]
+def tasks_of(scenario: Scenario, replications: range | None = None) -> list[tuple[int, int]]:
+    """Every (architecture, replication) of the scenario (or of ``replications``), in the order
+    results come back."""
+    chosen = range(scenario.replications) if replications is None else replications
+    return [(a, r) for a in range(len(scenario.architectures)) for r in chosen]
 
 
 def run_all(scenario: Scenario, registry: Registry, path: str,
             executor: Executor | None = None,
             on_done: Callable[[int, int], None] | None = None,
-            cache: TaskCache | None = None) -> list[Outcome]:
-    """Every (architecture, replication) task; outcomes come back in task order.
+            cache: TaskCache | None = None,
+            replications: range | None = None) -> list[Outcome]:
+    """Every (architecture, replication) task (replications ``0 .. scenario.replications - 1``
+    unless ``replications`` says which); outcomes come back in task order.
 
     With a cache, replications already finished (by an earlier, interrupted run of the same
     scenario and seed) are read back instead of run again, and new ones are kept as they end.
@@ -190,6 +198,6 @@ def run_all(scenario: Scenario, registry: Registry, path: str,
     disabled = sorted(registry.disabled)
     payloads = [{"scenario": document, "path": path,
                  "architecture": a, "replication": r, "disabled": disabled}
-                for a, r in tasks_of(scenario)]
+                for a, r in tasks_of(scenario, replications)]
     results = run_tasks(replication_task, payloads, registry, executor, cache, on_done)
     return [Outcome.from_dict(result) for result in results]

@@ -10,12 +10,21 @@ from collections.abc import Sequence
 
 from testbed import __version__
 from testbed.assemble import Assembly
+from testbed.experiments.planning import evidence_notes, expected_events
 from testbed.experiments.replications import Outcome
 from testbed.metrics.definitions import METRICS
 from testbed.metrics.stats import confidence_interval, paired_difference_interval, widened
-from testbed.results.run import ArchitectureResult, ComponentInfo, MetricSummary, Results
+from testbed.results.run import (
+    EVENT_KINDS,
+    ArchitectureResult,
+    ComponentInfo,
+    EventTally,
+    MetricSummary,
+    Results,
+)
 from testbed.scenario import Scenario
 from testbed.sim.sketch import QuantileSketch
+from testbed.units import format_duration
 
 _EXTRA_UNITS = {"parts_made": "parts"}
 
@@ -96,12 +105,34 @@ def build_results(scenario: Scenario, assemblies: Sequence[Assembly],
             components=_components(assembly),
             edges=_edges(assembly),
             notes=notes,
+            events=_events(scenario, assembly, mine),
         )
+    replications = len({o.replication for o in outcomes}) or scenario.replications
+    notes = evidence_notes({name: a.events for name, a in architectures.items()},
+                           format_duration(scenario.horizon))
     return Results(tool_version=__version__, scenario=scenario.name, seed=scenario.seed,
-                   replications=scenario.replications, horizon_s=scenario.horizon,
+                   replications=replications, horizon_s=scenario.horizon,
+                   fidelity=None if scenario.fidelity == "auto" else scenario.fidelity,
                    plugins=plugins, architectures=architectures,
                    indistinguishable=indistinguishable(
-                       [a.name for a in assemblies], outcomes))
+                       [a.name for a in assemblies], outcomes), notes=notes)
+
+
+def _events(scenario: Scenario, assembly: Assembly,
+            outcomes: Sequence[Outcome]) -> dict[str, EventTally]:
+    expected = expected_events(scenario, assembly)
+    return {kind: EventTally(expected_per_replication=expected[kind],
+                             met=sum(o.events.get(kind, 0) for o in outcomes),
+                             replications=len(outcomes))
+            for kind in EVENT_KINDS}
+
+
+def figures_only(outcomes: Sequence[Outcome], kind: str) -> ArchitectureResult:
+    """An architecture's summarised figures and nothing else (no latency distribution,
+    components or events): what a ranking reads, cheaply enough to rank each replication."""
+    return ArchitectureResult(kind=kind, metrics=_summaries([o.metrics for o in outcomes]),
+                              per_consumer={}, per_machine={}, loss_reasons={},
+                              components=[], notes=[])
 
 
 DISTRIBUTION_QUANTILES = (0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 0.999)

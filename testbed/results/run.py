@@ -44,6 +44,30 @@ class ComponentInfo(_Model):
     open_output: bool | None = None
 
 
+# The outages, crashes and breakdowns a run can meet, by what fails, in the page's words.
+EVENT_KINDS = ("broadband outages", "other network outages", "software outages",
+               "translator crashes", "machine breakdowns")
+FAILURES = EVENT_KINDS[:4]
+# The figures that only move when a run meets events of these kinds: with none met, such a
+# figure is not "zero with certainty" but untested, and the page says so.
+RESTS_ON: dict[str, tuple[str, ...]] = {
+    "loss_fraction": FAILURES,
+    "delivered_fraction": FAILURES,
+    "production_lost_parts": FAILURES,
+    "production_loss_gbp_per_month": FAILURES,
+    "benefit_detection_gbp_per_month": ("machine breakdowns",),
+}
+
+
+class EventTally(_Model):
+    """Outages, crashes or breakdowns of one kind: how many a replication could expect before
+    the runs, and how many all the runs met."""
+
+    expected_per_replication: float = Field(ge=0)
+    met: int = Field(ge=0, description="over all replications")
+    replications: int = Field(ge=0)
+
+
 class ArchitectureResult(_Model):
     kind: str
     metrics: dict[str, MetricSummary]
@@ -62,6 +86,20 @@ class ArchitectureResult(_Model):
         description="data-path connections between components; \"machines\" stands for the "
                     "machines where data starts")
     notes: list[str]
+    events: dict[str, EventTally] = Field(
+        default_factory=dict,
+        description="by kind (broadband outages, other network outages, software outages, "
+                    "translator crashes, machine breakdowns): expected and met")
+
+    def met(self, kinds: tuple[str, ...]) -> int | None:
+        """How many events of these kinds the runs met; None when not recorded."""
+        tallies = [self.events[k] for k in kinds if k in self.events]
+        return sum(t.met for t in tallies) if tallies else None
+
+    def untested(self, metric: str) -> bool:
+        """Whether ``metric`` rests on events of which the runs met none."""
+        kinds = RESTS_ON.get(metric)
+        return kinds is not None and self.met(kinds) == 0
 
     def mean(self, metric: str) -> float | None:
         """The metric's mean over the replications; None when it was not measured."""
@@ -91,6 +129,27 @@ class WhatIfResult(_Model):
     value: str
     replications: int
     ranking: list[RankEntry]
+    moves_ranking_figures: bool = Field(
+        default=True, description="false: no figure the ranking weighs changed from the "
+                                  "headline's, for any architecture (same seeds)")
+
+
+class Stopping(_Model):
+    """How many replications ran and why: from ``started``, doubling, until every pair of
+    neighbours in the owner's ranking was separated or ``cap`` was reached (docs/compare.md)."""
+
+    started: int = Field(ge=1)
+    cap: int = Field(ge=1)
+    settled: bool = Field(description="every neighbouring pair in the ranking is separated")
+    criteria: list[str] = Field(description="the criteria the ranking weighed")
+    order: list[str] = Field(description="the ranking the rule judged, best first")
+    unseparated: list[tuple[str, str]] = Field(
+        description="neighbours in that ranking whose paired 95 % interval of the difference "
+                    "in score does not lie above zero: the runs cannot say which is better")
+    tied: list[tuple[str, str]] = Field(
+        default_factory=list,
+        description="of those, the pairs whose difference lies within the tie margin (or is "
+                    "zero in every replication): more runs would not part them")
 
 
 class CompareSection(_Model):
@@ -113,6 +172,8 @@ class Results(_Model):
     seed: int
     replications: int
     horizon_s: float
+    fidelity: Literal["message", "flow"] | None = Field(
+        default=None, description="the engine the runs used (auto resolved)")
     plugins: dict[str, str]
     architectures: dict[str, ArchitectureResult]
     compare: CompareSection | None = Field(
@@ -121,6 +182,11 @@ class Results(_Model):
         default_factory=dict,
         description="per metric, pairs of architectures whose paired 95 % interval of the "
                     "difference contains zero: the run cannot tell them apart on that figure")
+    stopping: Stopping | None = Field(
+        default=None, description="how many replications ran and whether the ranking settled")
+    notes: list[str] = Field(
+        default_factory=list,
+        description="what the figures rest on: events too few to judge by, engine chosen")
 
 
 def to_json(results: Results) -> str:

@@ -19,7 +19,7 @@ from testbed.experiments.tasks import TaskCache, run_tasks, scenario_of
 from testbed.loader import validate_document
 from testbed.overrides import set_parameter
 from testbed.registry import Registry
-from testbed.results.run import CompareSection, OutagePoint, Results, WhatIfResult
+from testbed.results.run import CompareSection, OutagePoint, RankEntry, Results, WhatIfResult
 from testbed.scenario import Scenario, scenario_model
 from testbed.workflows.ranking import CRITERIA, rank_by_priorities
 from testbed.workflows.run import run_scenario
@@ -45,7 +45,8 @@ def _afternoon(points: dict[str, list[OutagePoint]], length: float) -> dict[str,
 
 
 def outage_points(scenario: Scenario, registry: Registry, file: str, lengths: list[float],
-                  executor: Executor | None = None, cache: TaskCache | None = None
+                  executor: Executor | None = None, cache: TaskCache | None = None,
+                  on_done: Callable[[int, int], None] | None = None
                   ) -> dict[str, list[OutagePoint]]:
     """Each architecture under each broadband outage length (none without an internet link)."""
     names = [a.name for a in scenario.architectures]
@@ -57,20 +58,20 @@ def outage_points(scenario: Scenario, registry: Registry, file: str, lengths: li
     payloads = [{"scenario": document, "path": file, "architecture": i, "outage_s": length,
                  "disabled": disabled} for i, length in tasks]
     points = [OutagePoint.model_validate(point) for point in
-              run_tasks(outage_task, payloads, registry, executor, cache)]
+              run_tasks(outage_task, payloads, registry, executor, cache, on_done)]
     return {name: [p for (i, _), p in zip(tasks, points, strict=True) if i == index]
             for index, name in enumerate(names)}
 
 
 def variant(scenario: Scenario, registry: Registry, parameter: str, value: Any,
             where: str) -> Scenario:
-    """The scenario with one parameter changed, validated like a file."""
+    """The scenario with one parameter changed, validated like a file (same seed, so each
+    replication meets the same breakdowns and outages as the headline's)."""
     document = scenario.model_dump(mode="json", by_alias=True)
     try:
         changed = set_parameter(document, parameter, value)
     except ValueError as exc:
         raise InputError(None, [Problem(where, str(exc))]) from exc
-    changed["replications"] = scenario.compare.what_if_replications
     return validate_document(scenario_model(registry), changed, f"what-if {where}", None)
 
 
@@ -86,28 +87,39 @@ def compare(scenario: Scenario, registry: Registry, path: str | os.PathLike[str]
                            f"compare.what_if[{i}].values[{j}]"))
         for i, w in enumerate(settings.what_if) for j, value in enumerate(w.values)]
     say = stage or (lambda _: None)
-    say("running the candidate architectures")
-    results = run_scenario(scenario, registry, file, executor, on_done, cache)
     lengths = sorted({*settings.outage_lengths, settings.afternoon})
     say("trying broadband outages")
-    outages = outage_points(scenario, registry, file, lengths, executor, cache)
+    outages = outage_points(scenario, registry, file, lengths, executor, cache, on_done)
+    say("running the candidate architectures")
+    results = run_scenario(scenario, registry, file, executor, on_done, cache,
+                           _afternoon(outages, settings.afternoon))
     ranking, notes = rank_by_priorities(
         results.architectures, _afternoon(outages, settings.afternoon), settings.priorities)
     if scenario.shop.internet is None:
         notes.append("the shop has no internet link, so no broadband outage was tried")
     what_ifs = []
     for i, value, changed in variants:
+        # The headline's replications, seeds and engine: only the parameter differs.
+        changed = changed.model_copy(update={"replications": results.replications,
+                                             "fidelity": results.fidelity})
         say(f"what if {settings.what_if[i].parameter} = {value}")
-        varied = run_scenario(changed, registry, file, executor, cache=cache)
-        afternoon = outage_points(changed, registry, file, [settings.afternoon], executor,
-                                  cache)
-        varied_ranking, _ = rank_by_priorities(
-            varied.architectures, _afternoon(afternoon, settings.afternoon), settings.priorities)
+        afternoon = _afternoon(outage_points(changed, registry, file, [settings.afternoon],
+                                             executor, cache, on_done), settings.afternoon)
+        varied = run_scenario(changed, registry, file, executor, on_done, cache, afternoon,
+                              adaptive=False)
+        varied_ranking, _ = rank_by_priorities(varied.architectures, afternoon,
+                                               settings.priorities)
         what_ifs.append(WhatIfResult(parameter=settings.what_if[i].parameter, value=str(value),
-                                     replications=changed.replications,
-                                     ranking=varied_ranking))
+                                     replications=varied.replications, ranking=varied_ranking,
+                                     moves_ranking_figures=_moves(ranking, varied_ranking)))
     results.compare = CompareSection(
         command=command, priorities=settings.priorities.model_dump(), criteria=CRITERIA,
         afternoon_s=settings.afternoon, outages=outages, ranking=ranking, what_if=what_ifs,
         notes=notes)
     return results
+
+
+def _moves(headline: list[RankEntry], varied: list[RankEntry]) -> bool:
+    """Whether any figure the ranking weighs differs from the headline's, for any candidate."""
+    before = {e.architecture: e.values for e in headline}
+    return any(before.get(e.architecture) != e.values for e in varied)

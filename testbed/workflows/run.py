@@ -1,31 +1,101 @@
-"""Run a scenario end to end: assemble each architecture, replicate, summarise."""
+"""Run a scenario end to end: assemble each architecture, replicate until the owner's ranking
+settles (or the cap), summarise."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 
-from testbed.assemble import assemble
+from testbed.assemble import Assembly, assemble
 from testbed.experiments.executor import Executor
-from testbed.experiments.replications import run_all
-from testbed.experiments.summary import build_results
+from testbed.experiments.planning import resolved
+from testbed.experiments.replications import Outcome, run_all
+from testbed.experiments.summary import build_results, figures_only
 from testbed.experiments.tasks import TaskCache
 from testbed.registry import Registry
-from testbed.results.run import Results
+from testbed.results.run import OutagePoint, Results, Stopping
 from testbed.scenario import Scenario
+from testbed.workflows.ranking import rank_by_priorities
+from testbed.workflows.stopping import Separation, next_count, separation
+
+Afternoon = Mapping[str, OutagePoint | None]
+
+
+def assemblies_of(scenario: Scenario, registry: Registry, file: str) -> list[Assembly]:
+    """Every candidate architecture wired into the shop.
+
+    :raises InputError: an architecture cannot be built for this shop.
+    :raises PluginError: a plugin failed while wiring.
+    """
+    return [assemble(scenario, i, registry, file) for i in range(len(scenario.architectures))]
 
 
 def run_scenario(scenario: Scenario, registry: Registry, path: str | os.PathLike[str],
                  executor: Executor | None = None,
                  on_done: Callable[[int, int], None] | None = None,
-                 cache: TaskCache | None = None) -> Results:
-    """Every candidate architecture over every replication, as the results contract.
+                 cache: TaskCache | None = None,
+                 afternoon: Afternoon | None = None,
+                 adaptive: bool = True) -> Results:
+    """Every candidate architecture over its replications, as the results contract.
+
+    The replications start at the scenario's ``replications`` and double, up to its cap, until
+    the runs separate every neighbouring pair of the owner's ranking (:mod:`stopping`);
+    ``afternoon`` is what the afternoon outage cost each candidate, for compare's resilience
+    criterion (without it the ranking weighs the other criteria). ``adaptive=False`` runs
+    exactly ``replications``. Fidelity ``auto`` is resolved here, once for every run.
 
     :raises InputError: an architecture cannot be built for this shop.
     :raises PluginError: a plugin failed while wiring.
     """
     file = os.fspath(path)
-    assemblies = [assemble(scenario, i, registry, file)
-                  for i in range(len(scenario.architectures))]
-    outcomes = run_all(scenario, registry, file, executor, on_done, cache)
-    return build_results(scenario, assemblies, outcomes, registry.versions())
+    assemblies = assemblies_of(scenario, registry, file)
+    scenario = resolved(scenario, registry, file, assemblies)
+    cap = scenario.replication_cap if adaptive else scenario.replications
+    architectures = len(assemblies)
+    outcomes: list[Outcome] = []
+    count = scenario.replications
+    while True:
+        before = len(outcomes)
+
+        def progress(done: int, _total: int, before: int = before, count: int = count) -> None:
+            if on_done is not None:
+                on_done(before + done, count * architectures)
+
+        outcomes += run_all(scenario, registry, file, executor, progress, cache,
+                            range(before // architectures, count))
+        verdict = judge(scenario, assemblies, outcomes, afternoon or {})
+        if verdict.settled or count >= cap:
+            break
+        count = next_count(count, cap)
+    outcomes.sort(key=lambda o: (o.architecture, o.replication))
+    results = build_results(scenario, assemblies, outcomes, registry.versions())
+    criteria = [name for name, weight in scenario.compare.priorities.model_dump().items()
+                if weight > 0]
+    if not afternoon:
+        criteria = [c for c in criteria if c != "resilience"]
+    results.stopping = Stopping(started=scenario.replications, cap=cap,
+                                settled=verdict.settled, criteria=criteria,
+                                order=verdict.order, unseparated=verdict.unseparated,
+                                tied=[p for p in verdict.unseparated
+                                      if p not in verdict.undecided])
+    return results
+
+
+def judge(scenario: Scenario, assemblies: Sequence[Assembly], outcomes: Sequence[Outcome],
+          afternoon: Afternoon) -> Separation:
+    """Whether the runs so far separate every neighbouring pair of the owner's ranking."""
+    names = [a.name for a in assemblies]
+    kinds = [a.kind for a in assemblies]
+    priorities = scenario.compare.priorities
+
+    def ranked(chosen: Sequence[Outcome]) -> dict[str, float]:
+        views = {names[i]: figures_only([o for o in chosen if o.architecture == i], kinds[i])
+                 for i in range(len(names))}
+        entries, _ = rank_by_priorities(views, afternoon, priorities)
+        return {e.architecture: e.score for e in entries}
+
+    headline = ranked(outcomes)
+    order = sorted(headline, key=lambda name: (headline[name], name))
+    replications = sorted({o.replication for o in outcomes})
+    scores = {r: ranked([o for o in outcomes if o.replication == r]) for r in replications}
+    return separation(order, scores)
