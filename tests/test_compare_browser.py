@@ -32,7 +32,7 @@ def test_the_report_opens_with_every_chart_drawn_and_no_errors(name: str,
     document = yaml.safe_load(source.read_text())
     document["horizon"] = "6h"
     document["replications"] = 2
-    document.setdefault("compare", {})["what_if_replications"] = 1
+    document["max_replications"] = 2
     scenario = tmp_path / source.name
     scenario.write_text(yaml.safe_dump(document, sort_keys=False))
     out = tmp_path / "out"
