@@ -12,8 +12,16 @@ from testbed import __version__
 from testbed.assemble import Assembly
 from testbed.experiments.replications import Outcome
 from testbed.metrics.definitions import METRICS
+from testbed.metrics.money import median_payback
 from testbed.metrics.stats import confidence_interval, paired_difference_interval, widened
-from testbed.results.run import ArchitectureResult, ComponentInfo, MetricSummary, Results
+from testbed.results.run import (
+    ArchitectureResult,
+    Baseline,
+    ComponentInfo,
+    MetricSummary,
+    PaybackSummary,
+    Results,
+)
 from testbed.scenario import Scenario
 from testbed.sim.sketch import QuantileSketch
 
@@ -51,6 +59,40 @@ def _summaries(rows: Sequence[dict[str, float | None]]) -> dict[str, MetricSumma
     names = list(dict.fromkeys(name for row in rows for name in row))
     return {name: summarise([row.get(name) for row in rows], _unit(name), name)
             for name in names}
+
+
+def payback_summary(outcomes: Sequence[Outcome], target_months: float) -> PaybackSummary | None:
+    """The headline payback of one architecture; None when money was not estimated."""
+    costed = [o.metrics for o in outcomes if "payback_months" in o.metrics]
+    if not costed:
+        return None
+    paybacks = [m["payback_months"] for m in costed]
+    median = median_payback(paybacks)
+    within = sum(1 for p in paybacks if p is not None and p <= target_months)
+    return PaybackSummary(
+        median_months=median if math.isfinite(median) else None,
+        within_target_share=within / len(paybacks),
+        never_share=sum(1 for p in paybacks if p is None) / len(paybacks),
+        target_months=target_months, n=len(paybacks))
+
+
+# What the shop buys today: nothing, so no cost and no net present value against itself.
+_NOTHING_BOUGHT = ("capex_gbp", "opex_gbp_per_month", "tco_gbp", "npv_gbp")
+_STATUS_QUO = ("status_quo_rekeying_gbp_per_month", "status_quo_breakdowns_gbp_per_month",
+               "status_quo_cost_gbp_per_month")
+
+
+def baseline(scenario: Scenario, outcomes: Sequence[Outcome]) -> Baseline | None:
+    """The "today" row: nothing bought, and today's monthly costs over every replication of
+    every candidate (each run measures them for the software that candidate feeds)."""
+    rows = [{k: o.metrics[k] for k in _STATUS_QUO} for o in outcomes
+            if all(k in o.metrics for k in _STATUS_QUO)]
+    if not rows:
+        return None
+    metrics = {name: MetricSummary(mean=0.0, ci95=(0.0, 0.0), n=len(rows), unit=_unit(name))
+               for name in _NOTHING_BOUGHT}
+    metrics.update(_summaries(rows))
+    return Baseline(metrics=metrics, appraisal_years=scenario.economics.appraisal_years)
 
 
 def _components(assembly: Assembly) -> list[ComponentInfo]:
@@ -96,10 +138,12 @@ def build_results(scenario: Scenario, assemblies: Sequence[Assembly],
             components=_components(assembly),
             edges=_edges(assembly),
             notes=notes,
+            payback=payback_summary(mine, scenario.economics.payback_target_months),
         )
     return Results(tool_version=__version__, scenario=scenario.name, seed=scenario.seed,
                    replications=scenario.replications, horizon_s=scenario.horizon,
                    plugins=plugins, architectures=architectures,
+                   baseline=baseline(scenario, outcomes),
                    indistinguishable=indistinguishable(
                        [a.name for a in assemblies], outcomes))
 

@@ -33,6 +33,31 @@ class MetricSummary(_Model):
     unit: str
 
 
+class PaybackSummary(_Model):
+    """Payback over every replication, the runs that never pay back counted as infinitely long:
+    the headline figure, where a mean over the runs that pay back would flatter."""
+
+    median_months: float | None = Field(
+        description="median payback over every replication; null when the median run never "
+                    "pays back")
+    within_target_share: float = Field(
+        ge=0, le=1, description="share of replications paying back within target_months")
+    never_share: float = Field(ge=0, le=1, description="share that never pay back")
+    target_months: float = Field(gt=0, description="the owner's target")
+    n: int = Field(ge=1, description="replications")
+
+
+class Baseline(_Model):
+    """How the shop runs today, with no new connection: nothing to buy, and what re-keying and
+    late-found breakdowns cost it each month. Shown beside the candidates; never ranked."""
+
+    metrics: dict[str, MetricSummary] = Field(
+        description="capex_gbp, opex_gbp_per_month, tco_gbp and npv_gbp (0: the reference the "
+                    "candidates' NPV is measured against) and the status_quo_* costs, over "
+                    "every replication of every candidate")
+    appraisal_years: float = Field(gt=0)
+
+
 class ComponentInfo(_Model):
     id: str
     kind: str
@@ -62,6 +87,8 @@ class ArchitectureResult(_Model):
         description="data-path connections between components; \"machines\" stands for the "
                     "machines where data starts")
     notes: list[str]
+    payback: PaybackSummary | None = Field(
+        default=None, description="the headline payback; null when money is not estimated")
 
     def mean(self, metric: str) -> float | None:
         """The metric's mean over the replications; None when it was not measured."""
@@ -117,6 +144,8 @@ class Results(_Model):
     architectures: dict[str, ArchitectureResult]
     compare: CompareSection | None = Field(
         default=None, description="present when written by `testbed compare`")
+    baseline: Baseline | None = Field(
+        default=None, description="the shop today, with no new connection: not a candidate")
     indistinguishable: dict[str, list[tuple[str, str]]] = Field(
         default_factory=dict,
         description="per metric, pairs of architectures whose paired 95 % interval of the "
