@@ -54,8 +54,10 @@ class Baseline(_Model):
     metrics: dict[str, MetricSummary] = Field(
         description="capex_gbp, opex_gbp_per_month, tco_gbp and npv_gbp (0: the reference the "
                     "candidates' NPV is measured against) and the status_quo_* costs, over "
-                    "every replication of every candidate")
-    appraisal_years: float = Field(gt=0)
+                    "the replications, each from the candidate that would automate the most")
+    appraisal_years: float = Field(gt=0, description="the horizon of tco_gbp and npv_gbp")
+    discount_rate: float = Field(ge=0, description="the yearly rate npv_gbp discounts by")
+    grant_share_of_capex: float = Field(ge=0, le=1, description="the share grant_gbp pays")
 
 
 class ComponentInfo(_Model):
