@@ -114,6 +114,46 @@ def test_every_figure_on_the_page_is_the_figure_in_results_json(
         assert float(cell["data-value"]) == point.data_lost_minutes
 
 
+def test_today_stands_beside_the_candidates_and_is_never_ranked(
+        compared: tuple[Path, Results]) -> None:
+    out, results = compared
+    assert results.baseline is not None and results.compare is not None
+    today = results.baseline.metrics
+    assert [today[m].mean for m in ("capex_gbp", "opex_gbp_per_month", "tco_gbp",
+                                    "npv_gbp")] == [0.0, 0.0, 0.0, 0.0]
+    # what the shop pays now is measured, not assumed: the widest candidate's re-keying
+    assert today["status_quo_rekeying_gbp_per_month"].mean == max(
+        a.mean("status_quo_rekeying_gbp_per_month") or 0.0
+        for a in results.architectures.values())
+    assert TODAY not in {r.architecture for r in results.compare.ranking}
+    assert {r.architecture for r in results.compare.ranking} == set(results.architectures)
+    markdown = (out / "report.md").read_text()
+    assert f"| {TODAY} | not ranked | £0 | £0 | - | £0 | £0 |" in markdown
+    assert "Today, with no new connection, the shop spends about" in markdown
+    page = _Cells()
+    page.feed((out / "report.html").read_text())
+    assert {c["data-metric"] for c in page.cells if c["data-architecture"] == TODAY} >= {
+        "capex_gbp", "opex_gbp_per_month", "tco_gbp", "npv_gbp"}
+
+
+def test_the_page_breaks_capex_down_as_a_bill_of_materials_per_option(
+        compared: tuple[Path, Results]) -> None:
+    out, results = compared
+    html = (out / "report.html").read_text()
+    section = html[html.index('id="bill-of-materials"'):html.index('id="ranking"')]
+    page = _Cells()
+    page.feed(section)
+    lines = ("bom_connection_hardware_gbp", "bom_licences_gbp", "bom_integration_labour_gbp",
+             "bom_other_software_gbp")
+    for name, arch in results.architectures.items():
+        shown = {c["data-metric"]: float(c["data-value"]) for c in page.cells
+                 if c["data-architecture"] == name}
+        assert shown == {m: arch.mean(m) for m in (*lines, "capex_gbp", "grant_gbp",
+                                                   "capex_net_gbp")}
+        assert sum(shown[m] for m in lines) == pytest.approx(shown["capex_gbp"], rel=1e-12)
+    assert "## What each option costs up front" in (out / "report.md").read_text()
+
+
 def test_the_plain_words_come_first_and_match_the_markdown(
         compared: tuple[Path, Results]) -> None:
     out, _ = compared

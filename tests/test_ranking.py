@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import math
 
-import pytest
-
 from testbed.metrics.money import median_payback
 from testbed.workflows.ranking import Criterion, Figure, rank
 
