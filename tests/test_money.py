@@ -19,7 +19,7 @@ from testbed.experiments.replications import Outcome, run_all, run_replication
 from testbed.experiments.summary import build_results
 from testbed.metrics.money import MONTH_S
 from testbed.registry import Registry
-from testbed.report.summary import glance
+from testbed.report.summary import glance, sentences
 from testbed.results.run import Results
 from testbed.scenario import Scenario, load_scenario
 
@@ -182,3 +182,18 @@ def test_todays_cost_is_every_record_re_keyed_and_every_breakdown_found_on_round
     assert m["benefit_rekeying_gbp_per_month"] <= m["status_quo_rekeying_gbp_per_month"]
     assert m["benefit_detection_gbp_per_month"] <= \
         m["status_quo_breakdowns_gbp_per_month"]
+
+
+def test_the_page_does_not_call_a_pair_a_tie_on_payback_when_one_sometimes_never_pays_back(
+        split: tuple[list[Outcome], Results]) -> None:
+    # The paired test of payback sees only the runs where both pay back; the vendor cloud
+    # never pays back in some runs, so a tie with it on those runs says nothing to an owner.
+    _, results = split
+    cloud = results.architectures["Vendor cloud"].payback
+    assert cloud is not None and cloud.never_share > 0
+    tied = results.model_copy(update={"indistinguishable": {
+        "payback_months": [("Edge gateway hub", "Vendor cloud")]}})
+    assert not any("cannot tell apart on payback" in s for s in sentences(tied, 12.0))
+    both_pay = results.model_copy(update={"indistinguishable": {
+        "payback_months": [("Edge gateway hub", "Edge gateway hub")]}})
+    assert any("cannot tell apart on payback" in s for s in sentences(both_pay, 12.0))

@@ -124,6 +124,10 @@ def bill_of_materials(results: Results) -> list[GlanceRow]:
             for name, arch in results.architectures.items() if "capex_gbp" in arch.metrics]
 
 
+def _always_pays_back(arch: ArchitectureResult) -> bool:
+    return arch.payback is not None and arch.payback.never_share == 0.0
+
+
 def _names(entries: list[str]) -> str:
     if len(entries) <= 1:
         return "".join(entries)
@@ -227,7 +231,10 @@ def sentences(results: Results, target: float) -> list[str]:
         said.append(f"Hardest to leave: {hardest[0]} (lock-in {hardest[1]:.0f}/100; "
                     f"{proprietary:.0%} of data paths through proprietary formats). "
                     f"Easiest: {easiest[0]} ({easiest[1]:.0f}/100).")
-    undecided = results.indistinguishable.get("payback_months", [])
+    # The paired test sees only the replications where both pay back, so it says nothing
+    # about a pair where one of them sometimes never pays back.
+    undecided = [(a, b) for a, b in results.indistinguishable.get("payback_months", [])
+                 if _always_pays_back(archs[a]) and _always_pays_back(archs[b])]
     if undecided:
         pairs = "; ".join(f"{a} and {b}" for a, b in undecided[:4])
         said.append(f"The runs cannot tell apart on payback: {pairs}. More replications would "
