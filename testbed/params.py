@@ -187,11 +187,19 @@ class LinkSpec(Strict):
     outages: Faults | None = None
 
 
+# The lines of an option's bill of materials that components' capex goes on; the fourth line,
+# integration labour, is the commissioning project's cost (docs/metrics.md).
+CapexCategory = Literal["connection hardware", "licence", "other software"]
+
+
 class ComponentParams(ItemParams):
     """Common to everything that is bought: who sells it and what it costs."""
 
     vendor: str = Field(default="generic", min_length=1)
     capex_gbp: float = Field(default=0.0, ge=0)
+    capex_category: CapexCategory = Field(
+        default="connection hardware",
+        description="the line of the bill of materials its capex goes on (docs/metrics.md)")
     opex_gbp_per_month: float = Field(default=0.0, ge=0)
     skills: list[str] = Field(default_factory=list, description="skills the SME must absorb")
     vendor_survival_2y: float = Field(
@@ -222,6 +230,8 @@ class TranslatorParams(ComponentParams):
 
 class SoftwareParams(ComponentParams):
     role: Literal["mes", "erp", "cmms", "iot-platform", "analytics", "scada", "historian"]
+    # An MES or ERP is bought for what it does, not to connect the machines.
+    capex_category: CapexCategory = "other software"
     accepts: list[str] = Field(min_length=1, description="protocols it ingests")
     location: Literal["edge", "onprem", "cloud"]
     subscribes: list[MessageKind] = Field(default_factory=lambda: list(ALL_MESSAGE_KINDS))
@@ -246,6 +256,7 @@ class ArchitectureParams(ItemParams):
 DEFINITIONAL = frozenset({
     "protocol", "interface", "semantic", "role", "inputs", "output", "open_output", "location",
     "scope", "vendor", "skills", "accepts", "subscribes", "production_critical", "export_open",
+    "capex_category",
 })
 DEFINITION = "definition of this kind"
 NOT_UNLESS_STATED = "none unless the kind says so"
@@ -333,12 +344,24 @@ class Economics(Strict):
         default=4.0, ge=0, description="contribution lost per part not made")
     payback_target_months: float = Field(
         default=12.0, gt=0, description="the payback the owner asks for")
+    appraisal_years: float = Field(
+        default=5.0, gt=0, le=30,
+        description="the horizon of total cost of ownership and net present value")
+    discount_rate: float = Field(
+        default=0.035, ge=0, le=1,
+        description="yearly rate net present value discounts by (HM Treasury Green Book: 3.5 %)")
+    grant_share_of_capex: float = Field(
+        default=0.0, ge=0, le=1,
+        description="share of capex paid by a grant or match funding (e.g. Made Smarter)")
 
 
 class Priorities(Strict):
     """What matters to this owner: weights of the ranking's four criteria (docs/compare.md)."""
 
-    cost: float = Field(default=1.0, ge=0, description="two-year cost: capex + 24 x opex")
+    cost: float = Field(
+        default=1.0, ge=0,
+        description="total cost of ownership: capex net of grant + opex over economics."
+                    "appraisal_years")
     payback: float = Field(default=1.0, ge=0, description="months to pay back")
     resilience: float = Field(
         default=1.0, ge=0, description="data and production lost when the broadband is down")

@@ -18,7 +18,7 @@ from testbed.cli import main
 from testbed.experiments.outages import outage_cost
 from testbed.params import Priorities
 from testbed.registry import Registry
-from testbed.report.summary import sentences
+from testbed.report.summary import TODAY, sentences
 from testbed.results.run import OutagePoint, Results
 from testbed.workflows.guidance_study import CHOICE_CRITERIA, _choose
 from testbed.workflows.ranking import rank, rank_by_priorities
@@ -96,11 +96,13 @@ def test_every_figure_on_the_page_is_the_figure_in_results_json(
     figures = {m for m in ("capex_gbp", "opex_gbp_per_month", "effort_calendar_weeks",
                            "lock_in_score", "loss_fraction", "latency_p95_ms")}
     checked = 0
+    assert results.baseline is not None
     for cell in page.cells:
         if cell["data-metric"] in figures and "data-value" in cell:
-            summary = results.architectures[cell["data-architecture"]].metrics[
-                cell["data-metric"]]
-            assert float(cell["data-value"]) == summary.mean
+            # the "today" row beside the candidates holds the baseline's figures
+            metrics = (results.baseline.metrics if cell["data-architecture"] == TODAY
+                       else results.architectures[cell["data-architecture"]].metrics)
+            assert float(cell["data-value"]) == metrics[cell["data-metric"]].mean
             checked += 1
     # each figure in the at-a-glance table or the evidence table, for both configurations
     assert checked >= 2 * len(figures)
@@ -110,6 +112,46 @@ def test_every_figure_on_the_page_is_the_figure_in_results_json(
         point = next(p for p in results.compare.outages[cell["data-architecture"]]
                      if p.outage_s == results.compare.afternoon_s)
         assert float(cell["data-value"]) == point.data_lost_minutes
+
+
+def test_today_stands_beside_the_candidates_and_is_never_ranked(
+        compared: tuple[Path, Results]) -> None:
+    out, results = compared
+    assert results.baseline is not None and results.compare is not None
+    today = results.baseline.metrics
+    assert [today[m].mean for m in ("capex_gbp", "opex_gbp_per_month", "tco_gbp",
+                                    "npv_gbp")] == [0.0, 0.0, 0.0, 0.0]
+    # what the shop pays now is measured, not assumed: the widest candidate's re-keying
+    assert today["status_quo_rekeying_gbp_per_month"].mean == max(
+        a.mean("status_quo_rekeying_gbp_per_month") or 0.0
+        for a in results.architectures.values())
+    assert TODAY not in {r.architecture for r in results.compare.ranking}
+    assert {r.architecture for r in results.compare.ranking} == set(results.architectures)
+    markdown = (out / "report.md").read_text()
+    assert f"| {TODAY} | not ranked | £0 | £0 | - | £0 | £0 |" in markdown
+    assert "Today, with no new connection, the shop spends about" in markdown
+    page = _Cells()
+    page.feed((out / "report.html").read_text())
+    assert {c["data-metric"] for c in page.cells if c["data-architecture"] == TODAY} >= {
+        "capex_gbp", "opex_gbp_per_month", "tco_gbp", "npv_gbp"}
+
+
+def test_the_page_breaks_capex_down_as_a_bill_of_materials_per_option(
+        compared: tuple[Path, Results]) -> None:
+    out, results = compared
+    html = (out / "report.html").read_text()
+    section = html[html.index('id="bill-of-materials"'):html.index('id="ranking"')]
+    page = _Cells()
+    page.feed(section)
+    lines = ("bom_connection_hardware_gbp", "bom_licences_gbp", "bom_integration_labour_gbp",
+             "bom_other_software_gbp")
+    for name, arch in results.architectures.items():
+        shown = {c["data-metric"]: float(c["data-value"]) for c in page.cells
+                 if c["data-architecture"] == name}
+        assert shown == {m: arch.mean(m) for m in (*lines, "capex_gbp", "grant_gbp",
+                                                   "capex_net_gbp")}
+        assert sum(shown[m] for m in lines) == pytest.approx(shown["capex_gbp"], rel=1e-12)
+    assert "## What each option costs up front" in (out / "report.md").read_text()
 
 
 def test_the_plain_words_come_first_and_match_the_markdown(
@@ -155,7 +197,8 @@ def test_the_ranking_follows_the_owners_weights(compared: tuple[Path, Results],
                  for name, points in results.compare.outages.items()}
     ranking, _ = rank_by_priorities(results.architectures, afternoon, Priorities(**weights))
     # The criterion's figures, from results.json as the page shows them: the lock-in score;
-    # the two-year cost, capex + 24 months of opex; the data and the parts lost in the
+    # the total cost of ownership, capex net of grant + opex over the appraisal horizon, worked
+    # out again here from the two figures; the data and the parts lost in the
     # afternoon's outage.
     figures: dict[str, list[float]] = {}
     for name, architecture in results.architectures.items():
@@ -163,8 +206,8 @@ def test_the_ranking_follows_the_owners_weights(compared: tuple[Path, Results],
         if criterion == "independence":
             figures[name] = [metrics["lock_in_score"].mean or 0.0]
         elif criterion == "cost":
-            figures[name] = [(metrics["capex_gbp"].mean or 0.0)
-                             + 24 * (metrics["opex_gbp_per_month"].mean or 0.0)]
+            figures[name] = [(metrics["capex_net_gbp"].mean or 0.0)
+                             + 12 * 5 * (metrics["opex_gbp_per_month"].mean or 0.0)]
         else:
             point = afternoon[name]
             figures[name] = [point.data_lost_minutes, point.production_lost_parts]
@@ -212,9 +255,10 @@ def test_compare_and_the_guidance_choice_rank_alike_on_the_same_figures(
     compare run's means, as one replication each), both put the architectures in one order."""
     _, results = compared
     names = list(results.architectures)
-    runs = {i: [{"metrics": {m: arch.mean(m) for m in (
-                 "capex_gbp", "opex_gbp_per_month", "payback_months", "loss_fraction",
-                 "lock_in_score")}, "max_vendor_share": 0.0}]
+    runs = {i: [{"metrics": {
+                 **{m: arch.mean(m) for m in ("tco_gbp", "loss_fraction", "lock_in_score")},
+                 "payback_months": arch.payback.median_months if arch.payback else None},
+                 "max_vendor_share": 0.0}]
             for i, arch in enumerate(results.architectures.values())}
     afternoon = {}
     for name, arch in results.architectures.items():

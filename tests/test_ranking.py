@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import math
 
-import pytest
-
-from testbed.metrics.money import COST_HORIZON_MONTHS, two_year_cost
+from testbed.metrics.money import median_payback
 from testbed.workflows.ranking import Criterion, Figure, rank
 
 Figures = dict[str, float | None]
@@ -117,6 +115,11 @@ def test_a_criterion_of_several_figures_averages_their_scales() -> None:
     assert ranking.entries[0].values == {"data": 2.0, "parts": 0.0}
 
 
-def test_the_two_year_cost_is_capex_and_two_years_of_opex() -> None:
-    assert COST_HORIZON_MONTHS == 24
-    assert two_year_cost(1000.0, 50.0) == pytest.approx(2200.0)
+def test_payback_is_the_median_over_every_run_a_run_that_never_pays_back_being_endless() -> None:
+    # The adviser's case: one run barely pays back (a huge payback), the others in months;
+    # the median is not dragged by it, as the mean over the runs that pay back was.
+    assert median_payback([10.0, 11.0, 3000.0, 12.0, 9.0]) == 11.0
+    assert median_payback([10.0, None, 12.0]) == 12.0
+    assert median_payback([8.0, None, None]) == math.inf  # the median run never pays back
+    assert median_payback([2.0, 4.0, 6.0, None]) == 5.0
+    assert median_payback([2.0, 4.0, None, None]) == math.inf

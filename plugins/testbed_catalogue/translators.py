@@ -116,6 +116,8 @@ class OpcuaAggregationServer(TranslatorParams):
     crashes: Faults | None = Faults(mtbf=2000 * 3600.0, mttr=1 * 3600.0)
     vendor: str = "UaSoft"
     capex_gbp: float = 3000.0
+    # the capex is the server's licence: it runs on a PC the shop has
+    capex_category: Literal["connection hardware", "licence", "other software"] = "licence"
     opex_gbp_per_month: float = 60.0
     setup_hours: float = 16.0
     minutes_per_tag: float = 0.2

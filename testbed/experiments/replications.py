@@ -19,7 +19,7 @@ from testbed.metrics.connectivity import delivery_metrics, production_lost_parts
 from testbed.metrics.effort import Person, commission, interfaces, plan, skills_to_absorb
 from testbed.metrics.latency import latency_metrics
 from testbed.metrics.lockin import lock_in
-from testbed.metrics.money import money
+from testbed.metrics.money import BOM_METRICS, money, status_quo
 from testbed.registry import Registry
 from testbed.scenario import Scenario
 from testbed.seeds import derive_seed, stream
@@ -106,6 +106,12 @@ def project_figures(scenario: Scenario, assembly: Assembly, record: RunRecord,
         "vendor_hhi": risk.vendor_hhi,
         "vendor_exit_exposure": risk.vendor_exit_exposure,
     }
+    today = status_quo(record, scenario.economics)
+    figures.update({
+        "status_quo_rekeying_gbp_per_month": today.rekeying_gbp_per_month,
+        "status_quo_breakdowns_gbp_per_month": today.late_breakdowns_gbp_per_month,
+        "status_quo_cost_gbp_per_month": today.cost_gbp_per_month,
+    })
     breakdown: dict[str, float] = {}
     if not people:
         notes.append("no people named under shop.people: effort and money are not estimated")
@@ -128,6 +134,11 @@ def project_figures(scenario: Scenario, assembly: Assembly, record: RunRecord,
         "meets_payback_target": float(cash.payback_months is not None and
                                       cash.payback_months <= scenario.economics
                                       .payback_target_months),
+        "grant_gbp": cash.grant_gbp,
+        "capex_net_gbp": cash.capex_net_gbp,
+        "tco_gbp": cash.tco_gbp,
+        "npv_gbp": cash.npv_gbp,
+        **{BOM_METRICS[line]: gbp for line, gbp in cash.bill_of_materials.items()},
     })
     return figures, breakdown, notes
 

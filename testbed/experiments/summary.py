@@ -13,13 +13,16 @@ from testbed.assemble import Assembly
 from testbed.experiments.planning import evidence_notes, expected_events
 from testbed.experiments.replications import Outcome
 from testbed.metrics.definitions import METRICS
+from testbed.metrics.money import median_payback
 from testbed.metrics.stats import confidence_interval, paired_difference_interval, widened
 from testbed.results.run import (
     EVENT_KINDS,
     ArchitectureResult,
+    Baseline,
     ComponentInfo,
     EventTally,
     MetricSummary,
+    PaybackSummary,
     Results,
 )
 from testbed.scenario import Scenario
@@ -60,6 +63,53 @@ def _summaries(rows: Sequence[dict[str, float | None]]) -> dict[str, MetricSumma
     names = list(dict.fromkeys(name for row in rows for name in row))
     return {name: summarise([row.get(name) for row in rows], _unit(name), name)
             for name in names}
+
+
+def payback_summary(outcomes: Sequence[Outcome], target_months: float) -> PaybackSummary | None:
+    """The headline payback of one architecture; None when money was not estimated."""
+    costed = [o.metrics for o in outcomes if "payback_months" in o.metrics]
+    if not costed:
+        return None
+    paybacks = [m["payback_months"] for m in costed]
+    median = median_payback(paybacks)
+    within = sum(1 for p in paybacks if p is not None and p <= target_months)
+    return PaybackSummary(
+        median_months=median if math.isfinite(median) else None,
+        within_target_share=within / len(paybacks),
+        never_share=sum(1 for p in paybacks if p is None) / len(paybacks),
+        target_months=target_months, n=len(paybacks))
+
+
+# What the shop buys today: nothing, so no cost and no net present value against itself.
+_NOTHING_BOUGHT = ("capex_gbp", "opex_gbp_per_month", "tco_gbp", "npv_gbp")
+_STATUS_QUO = ("status_quo_rekeying_gbp_per_month", "status_quo_breakdowns_gbp_per_month",
+               "status_quo_cost_gbp_per_month")
+
+
+def baseline(scenario: Scenario, outcomes: Sequence[Outcome]) -> Baseline | None:
+    """The "today" row: nothing bought, and today's monthly costs. Each run measures them for
+    the software its candidate feeds; replication by replication the row takes the candidate
+    that would automate the most (the widest set of software fed), so every candidate's
+    savings are part of what today costs."""
+    widest: dict[int, dict[str, float | None]] = {}
+    for o in outcomes:
+        if not all(k in o.metrics for k in _STATUS_QUO):
+            continue
+        row = {k: o.metrics[k] for k in _STATUS_QUO}
+        kept = widest.get(o.replication)
+        if kept is None or (row["status_quo_cost_gbp_per_month"] or 0.0) > \
+                (kept["status_quo_cost_gbp_per_month"] or 0.0):
+            widest[o.replication] = row
+    if not widest:
+        return None
+    rows = [widest[r] for r in sorted(widest)]
+    metrics = {name: MetricSummary(mean=0.0, ci95=(0.0, 0.0), n=len(rows), unit=_unit(name))
+               for name in _NOTHING_BOUGHT}
+    metrics.update(_summaries(rows))
+    economics = scenario.economics
+    return Baseline(metrics=metrics, appraisal_years=economics.appraisal_years,
+                    discount_rate=economics.discount_rate,
+                    grant_share_of_capex=economics.grant_share_of_capex)
 
 
 def _components(assembly: Assembly) -> list[ComponentInfo]:
@@ -106,6 +156,7 @@ def build_results(scenario: Scenario, assemblies: Sequence[Assembly],
             edges=_edges(assembly),
             notes=notes,
             events=_events(scenario, assembly, mine),
+            payback=payback_summary(mine, scenario.economics.payback_target_months),
         )
     replications = len({o.replication for o in outcomes}) or scenario.replications
     notes = evidence_notes({name: a.events for name, a in architectures.items()},
@@ -114,6 +165,7 @@ def build_results(scenario: Scenario, assemblies: Sequence[Assembly],
                    replications=replications, horizon_s=scenario.horizon,
                    fidelity=None if scenario.fidelity == "auto" else scenario.fidelity,
                    plugins=plugins, architectures=architectures,
+                   baseline=baseline(scenario, outcomes),
                    indistinguishable=indistinguishable(
                        [a.name for a in assemblies], outcomes), notes=notes)
 
@@ -127,12 +179,15 @@ def _events(scenario: Scenario, assembly: Assembly,
             for kind in EVENT_KINDS}
 
 
-def figures_only(outcomes: Sequence[Outcome], kind: str) -> ArchitectureResult:
-    """An architecture's summarised figures and nothing else (no latency distribution,
-    components or events): what a ranking reads, cheaply enough to rank each replication."""
+def figures_only(outcomes: Sequence[Outcome], kind: str,
+                 payback_target_months: float) -> ArchitectureResult:
+    """An architecture's summarised figures and payback and nothing else (no latency
+    distribution, components or events): what a ranking reads, cheaply enough to rank each
+    replication."""
     return ArchitectureResult(kind=kind, metrics=_summaries([o.metrics for o in outcomes]),
                               per_consumer={}, per_machine={}, loss_reasons={},
-                              components=[], notes=[])
+                              components=[], notes=[],
+                              payback=payback_summary(outcomes, payback_target_months))
 
 
 DISTRIBUTION_QUANTILES = (0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 0.999)

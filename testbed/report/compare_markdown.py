@@ -7,7 +7,13 @@ from collections.abc import Sequence
 from testbed.metrics.definitions import METRICS
 from testbed.report.assumptions import Assumption
 from testbed.report.format import with_interval
-from testbed.report.summary import GLANCE_COLUMNS, glance, sentences
+from testbed.report.summary import (
+    BOM_COLUMNS,
+    GLANCE_COLUMNS,
+    bill_of_materials,
+    glance,
+    sentences,
+)
 from testbed.results.run import Results
 from testbed.units import format_duration
 
@@ -27,7 +33,13 @@ def render(results: Results, found: Sequence[Assumption], description: str,
     lines += [f"- {s}" for s in sentences(results, target)]
     lines += ["", *_table(["configuration", *GLANCE_COLUMNS],
                           [[row.architecture, *(c.text for c in row.cells)]
-                           for row in glance(results, target)]), ""]
+                           for row in glance(results)]), ""]
+    bom = bill_of_materials(results)
+    if bom:
+        lines += ["## What each option costs up front", "",
+                  *_table(["configuration", *(h for h, _ in BOM_COLUMNS)],
+                          [[row.architecture, *(c.text for c in row.cells)] for row in bom]),
+                  ""]
     section = results.compare
     if section:
         weights = ", ".join(f"{k} x{v:g}" for k, v in section.priorities.items())

@@ -18,7 +18,13 @@ from testbed.metrics.lockin import WEIGHTS
 from testbed.report import charts
 from testbed.report.assumptions import Assumption
 from testbed.report.format import number
-from testbed.report.summary import GLANCE_COLUMNS, glance, sentences
+from testbed.report.summary import (
+    BOM_COLUMNS,
+    GLANCE_COLUMNS,
+    bill_of_materials,
+    glance,
+    sentences,
+)
 from testbed.report.templating import render as render_template
 from testbed.results.run import Results
 from testbed.units import format_duration
@@ -144,7 +150,9 @@ def render(results: Results, found: Sequence[Assumption], description: str,
         results=results,
         sentences=sentences(results, target),
         glance_headers=["configuration", *GLANCE_COLUMNS],
-        glance=glance(results, target),
+        glance=glance(results),
+        bom_headers=["configuration", *(h for h, _ in BOM_COLUMNS)],
+        bom=bill_of_materials(results),
         ranking=_ranking(results),
         what_if=_what_if(results),
         evidence_headers=["figure", *(h for name in results.architectures

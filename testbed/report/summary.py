@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from testbed.report.format import number
-from testbed.results.run import ArchitectureResult, OutagePoint, Results
+from testbed.results.run import ArchitectureResult, MetricSummary, OutagePoint, Results
 from testbed.units import format_duration
 
 LOCK_IN_WORDS = ((30.0, "easy to leave"), (60.0, "some effort to leave"),
@@ -29,16 +29,22 @@ class GlanceRow:
     cells: list[Cell]
 
 
-GLANCE_COLUMNS = ("rank", "up front", "per month", "pays back in", "weeks to put in",
-                  "your staff's hours", "data lost in the afternoon outage",
-                  "parts lost in it", "leaving the vendor")
+GLANCE_COLUMNS = ("rank", "up front", "per month", "pays back in", "cost of ownership",
+                  "net present value", "weeks to put in", "your staff's hours",
+                  "data lost in the afternoon outage", "parts lost in it", "leaving the vendor")
+# The row of the shop as it runs now; the name is not an architecture's, so it never ranks.
+TODAY = "today (no new connection)"
 
 
-def _metric_cell(arch: ArchitectureResult, metric: str) -> Cell:
-    summary = arch.metrics.get(metric)
+def _summary_cell(metrics: dict[str, MetricSummary], metric: str) -> Cell:
+    summary = metrics.get(metric)
     if summary is None or summary.mean is None:
         return Cell("-", metric, None)
     return Cell(number(summary.mean, summary.unit), metric, summary.mean)
+
+
+def _metric_cell(arch: ArchitectureResult, metric: str) -> Cell:
+    return _summary_cell(arch.metrics, metric)
 
 
 def lock_in_words(score: float | None) -> str:
@@ -47,13 +53,17 @@ def lock_in_words(score: float | None) -> str:
     return next(words for limit, words in LOCK_IN_WORDS if score < limit)
 
 
-def _payback_text(arch: ArchitectureResult, target: float) -> Cell:
-    payback = arch.mean("payback_months")
-    meets = arch.mean("meets_payback_target")
+def payback_text(arch: ArchitectureResult) -> Cell:
+    """The median payback over every run and the share within the owner's target."""
+    payback = arch.payback
     if payback is None:
-        return Cell("never, in these runs" if meets is not None else "-", "payback_months")
-    share = f" ({meets:.0%} of runs within {target:g} months)" if meets is not None else ""
-    return Cell(f"{payback:.1f} months{share}", "payback_months", payback)
+        return Cell("-", "payback_median_months")
+    share = (f" ({payback.within_target_share:.0%} of runs within "
+             f"{payback.target_months:g} months)")
+    if payback.median_months is None:
+        return Cell(f"never in the median run{share}", "payback_median_months")
+    return Cell(f"{payback.median_months:.1f} months{share}", "payback_median_months",
+                payback.median_months)
 
 
 def afternoon_of(results: Results, name: str) -> OutagePoint | None:
@@ -64,7 +74,7 @@ def afternoon_of(results: Results, name: str) -> OutagePoint | None:
                 None)
 
 
-def glance(results: Results, target: float) -> list[GlanceRow]:
+def glance(results: Results) -> list[GlanceRow]:
     rows = []
     order = ([r.architecture for r in results.compare.ranking] if results.compare
              else list(results.architectures))
@@ -77,7 +87,9 @@ def glance(results: Results, target: float) -> list[GlanceRow]:
             Cell(str(ranks.get(name, "-"))),
             _metric_cell(arch, "capex_gbp"),
             _metric_cell(arch, "opex_gbp_per_month"),
-            _payback_text(arch, target),
+            payback_text(arch),
+            _metric_cell(arch, "tco_gbp"),
+            _metric_cell(arch, "npv_gbp"),
             _metric_cell(arch, "effort_calendar_weeks"),
             _metric_cell(arch, "effort_staff_hours"),
             Cell(format_duration(outage.data_lost_minutes * 60) + " of data"
@@ -89,13 +101,60 @@ def glance(results: Results, target: float) -> list[GlanceRow]:
             Cell(f"{lock_in_words(score)} ({score:.0f}/100)" if score is not None else "-",
                  "lock_in_score", score),
         ]))
+    if results.baseline is not None:
+        today = results.baseline.metrics
+        rows.append(GlanceRow(TODAY, [
+            Cell("not ranked"), _summary_cell(today, "capex_gbp"),
+            _summary_cell(today, "opex_gbp_per_month"), Cell("-"),
+            _summary_cell(today, "tco_gbp"), _summary_cell(today, "npv_gbp"),
+            *(Cell("-") for _ in GLANCE_COLUMNS[6:])]))
     return rows
+
+
+BOM_COLUMNS = (("connection hardware", "bom_connection_hardware_gbp"),
+               ("licences", "bom_licences_gbp"),
+               ("integration labour", "bom_integration_labour_gbp"),
+               ("other software", "bom_other_software_gbp"), ("capex", "capex_gbp"),
+               ("grant", "grant_gbp"), ("you pay", "capex_net_gbp"))
+
+
+def bill_of_materials(results: Results) -> list[GlanceRow]:
+    """Each option's capex by line (means over the runs; the lines sum to capex)."""
+    return [GlanceRow(name, [_metric_cell(arch, metric) for _, metric in BOM_COLUMNS])
+            for name, arch in results.architectures.items() if "capex_gbp" in arch.metrics]
+
+
+def _always_pays_back(arch: ArchitectureResult) -> bool:
+    return arch.payback is not None and arch.payback.never_share == 0.0
 
 
 def _names(entries: list[str]) -> str:
     if len(entries) <= 1:
         return "".join(entries)
     return ", ".join(entries[:-1]) + " and " + entries[-1]
+
+
+def _appraisal(results: Results) -> list[str]:
+    """What the shop pays today, and each option's net present value against it."""
+    baseline = results.baseline
+    if baseline is None:
+        return []
+    today = baseline.metrics
+    said = [f"Today, with no new connection, the shop spends about "
+            f"{_summary_cell(today, 'status_quo_rekeying_gbp_per_month').text} a month "
+            f"re-keying records and "
+            f"{_summary_cell(today, 'status_quo_breakdowns_gbp_per_month').text} a month on "
+            f"breakdowns found late; the options' benefits are what they save of this."]
+    valued = sorted(((a.mean("npv_gbp"), n) for n, a in results.architectures.items()
+                     if a.mean("npv_gbp") is not None), key=lambda v: (-(v[0] or 0.0), v[1]))
+    if valued:
+        grant = (f", after a grant of {baseline.grant_share_of_capex:.0%} of capex"
+                 if baseline.grant_share_of_capex else "")
+        worth = "; ".join(f"{n} {number(v or 0.0, 'GBP')}" for v, n in valued)
+        said.append(f"Net present value over {baseline.appraisal_years:g} years against "
+                    f"carrying on as today (discounted at {baseline.discount_rate:.1%} a "
+                    f"year{grant}; below zero costs more than it saves): {worth}.")
+    return said
 
 
 def sentences(results: Results, target: float) -> list[str]:
@@ -139,6 +198,7 @@ def sentences(results: Results, target: float) -> list[str]:
             said.append(f"Cheapest up front: {cheapest[0]} ({up_front}, "
                         f"{number(cheapest[2] or 0, 'GBP')} a month). Dearest each month: "
                         f"{dearest[0]} ({number(dearest[2] or 0, 'GBP')}).")
+    said.extend(_appraisal(results))
     weeks = [(n, a.mean("effort_calendar_weeks"), a.mean("effort_staff_hours"))
              for n, a in archs.items() if a.mean("effort_calendar_weeks") is not None]
     if weeks:
@@ -171,7 +231,10 @@ def sentences(results: Results, target: float) -> list[str]:
         said.append(f"Hardest to leave: {hardest[0]} (lock-in {hardest[1]:.0f}/100; "
                     f"{proprietary:.0%} of data paths through proprietary formats). "
                     f"Easiest: {easiest[0]} ({easiest[1]:.0f}/100).")
-    undecided = results.indistinguishable.get("payback_months", [])
+    # The paired test sees only the replications where both pay back, so it says nothing
+    # about a pair where one of them sometimes never pays back.
+    undecided = [(a, b) for a, b in results.indistinguishable.get("payback_months", [])
+                 if _always_pays_back(archs[a]) and _always_pays_back(archs[b])]
     if undecided:
         pairs = "; ".join(f"{a} and {b}" for a, b in undecided[:4])
         said.append(f"The runs cannot tell apart on payback: {pairs}. More replications would "

@@ -33,6 +33,33 @@ class MetricSummary(_Model):
     unit: str
 
 
+class PaybackSummary(_Model):
+    """Payback over every replication, the runs that never pay back counted as infinitely long:
+    the headline figure, where a mean over the runs that pay back would flatter."""
+
+    median_months: float | None = Field(
+        description="median payback over every replication; null when the median run never "
+                    "pays back")
+    within_target_share: float = Field(
+        ge=0, le=1, description="share of replications paying back within target_months")
+    never_share: float = Field(ge=0, le=1, description="share that never pay back")
+    target_months: float = Field(gt=0, description="the owner's target")
+    n: int = Field(ge=1, description="replications")
+
+
+class Baseline(_Model):
+    """How the shop runs today, with no new connection: nothing to buy, and what re-keying and
+    late-found breakdowns cost it each month. Shown beside the candidates; never ranked."""
+
+    metrics: dict[str, MetricSummary] = Field(
+        description="capex_gbp, opex_gbp_per_month, tco_gbp and npv_gbp (0: the reference the "
+                    "candidates' NPV is measured against) and the status_quo_* costs, over "
+                    "the replications, each from the candidate that would automate the most")
+    appraisal_years: float = Field(gt=0, description="the horizon of tco_gbp and npv_gbp")
+    discount_rate: float = Field(ge=0, description="the yearly rate npv_gbp discounts by")
+    grant_share_of_capex: float = Field(ge=0, le=1, description="the share grant_gbp pays")
+
+
 class ComponentInfo(_Model):
     id: str
     kind: str
@@ -100,6 +127,8 @@ class ArchitectureResult(_Model):
         """Whether ``metric`` rests on events of which the runs met none."""
         kinds = RESTS_ON.get(metric)
         return kinds is not None and self.met(kinds) == 0
+    payback: PaybackSummary | None = Field(
+        default=None, description="the headline payback; null when money is not estimated")
 
     def mean(self, metric: str) -> float | None:
         """The metric's mean over the replications; None when it was not measured."""
@@ -178,6 +207,8 @@ class Results(_Model):
     architectures: dict[str, ArchitectureResult]
     compare: CompareSection | None = Field(
         default=None, description="present when written by `testbed compare`")
+    baseline: Baseline | None = Field(
+        default=None, description="the shop today, with no new connection: not a candidate")
     indistinguishable: dict[str, list[tuple[str, str]]] = Field(
         default_factory=dict,
         description="per metric, pairs of architectures whose paired 95 % interval of the "

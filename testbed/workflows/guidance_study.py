@@ -22,7 +22,7 @@ from testbed.experiments.tasks import TaskCache, run_tasks, scenario_of, task_ke
 from testbed.guidance import Guidance, VendorShareRule, apply
 from testbed.metrics.definitions import METRICS
 from testbed.metrics.lockin import vendor_shares
-from testbed.metrics.money import two_year_cost
+from testbed.metrics.money import median_payback
 from testbed.metrics.stats import paired_difference_interval
 from testbed.region import Region, generate
 from testbed.registry import Registry
@@ -30,7 +30,13 @@ from testbed.results.guidance import Change, StudyResults, VariantResult, Worse
 from testbed.scenario import Scenario
 from testbed.seeds import stream
 from testbed.sim.flow.window import Window, measure_windows
-from testbed.workflows.ranking import CRITERIA, Criterion, rank
+from testbed.workflows.ranking import (
+    COST_MEASURES,
+    CRITERIA,
+    PAYBACK_MEASURES,
+    Criterion,
+    rank,
+)
 
 BASELINE = "baseline"
 ALL_RULES = "all rules"
@@ -102,24 +108,19 @@ def _run_mean(metric: str) -> Callable[[list[dict[str, Any]]], float | None]:
     return value
 
 
-def _run_cost(runs: list[dict[str, Any]]) -> float | None:
-    """The two-year cost's mean over a shop's replications; None when a replication lacks a
-    part of it (the ranking then counts it as the worst, never as free)."""
-    values = []
-    for run in runs:
-        capex, opex = run["metrics"].get("capex_gbp"), run["metrics"].get("opex_gbp_per_month")
-        if capex is None or opex is None:
-            return None
-        values.append(two_year_cost(capex, opex))
-    return sum(values) / len(values)
+def _run_payback(runs: list[dict[str, Any]]) -> float | None:
+    """The median payback over a shop's replications, as compare ranks it (a run that never
+    pays back counts as endless); None when money was not estimated (the worst)."""
+    if not runs or any("payback_months" not in r["metrics"] for r in runs):
+        return None
+    return median_payback([r["metrics"]["payback_months"] for r in runs])
 
 
 # The compare report's criteria (docs/compare.md), with the replications' loss fraction
 # standing in for the afternoon outage; each figure is its mean over the replications.
 CHOICE_CRITERIA: tuple[Criterion[list[dict[str, Any]]], ...] = (
-    Criterion.of("cost", CRITERIA["cost"], _run_cost),
-    Criterion.of("payback", "months to pay back; a shop's architecture that fails to pay back "
-                            "in any replication is worst", _run_mean("payback_months")),
+    Criterion.of("cost", COST_MEASURES, _run_mean("tco_gbp")),
+    Criterion.of("payback", PAYBACK_MEASURES, _run_payback),
     Criterion.of("resilience", "share of the shop's data lost (loss_fraction)",
                  _run_mean("loss_fraction")),
     Criterion.of("independence", CRITERIA["independence"], _run_mean("lock_in_score")),

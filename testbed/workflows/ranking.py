@@ -18,7 +18,6 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, Literal, TypeVar
 
-from testbed.metrics.money import COST_HORIZON_MONTHS, two_year_cost
 from testbed.params import Priorities
 from testbed.results.run import ArchitectureResult, OutagePoint, RankEntry
 
@@ -133,25 +132,24 @@ class Evidence:
     afternoon: OutagePoint | None
 
 
-def _cost(e: Evidence) -> float | None:
-    capex, opex = e.architecture.mean("capex_gbp"), e.architecture.mean("opex_gbp_per_month")
-    return two_year_cost(capex, opex) if capex is not None and opex is not None else None
-
-
 def _payback(e: Evidence) -> float | None:
-    arch = e.architecture
-    payback = arch.mean("payback_months")
-    if arch.mean("capex_gbp") is not None and payback is None \
-            and arch.mean("meets_payback_target") is not None:
-        return math.inf  # costed, but no replication paid back
-    return payback
+    """The median payback over every replication; infinite (the worst) when the median run
+    never pays back."""
+    payback = e.architecture.payback
+    if payback is None:
+        return None
+    return math.inf if payback.median_months is None else payback.median_months
 
+
+# Both money criteria are described the same way by the guidance study's choice.
+COST_MEASURES = ("total cost of ownership: capex net of any grant plus opex over the owner's "
+                 "appraisal horizon (economics.appraisal_years), undiscounted (£)")
+PAYBACK_MEASURES = ("median months to pay back over every replication, a run that never pays "
+                    "back counting as endless; a median that never comes is worst")
 
 OWNER_CRITERIA: tuple[Criterion[Evidence], ...] = (
-    Criterion.of("cost", f"two-year cost: capex + {COST_HORIZON_MONTHS} months of opex (£)",
-                 _cost),
-    Criterion.of("payback", "months to pay back; an architecture that never pays back is worst",
-                 _payback),
+    Criterion.of("cost", COST_MEASURES, lambda e: e.architecture.mean("tco_gbp")),
+    Criterion.of("payback", PAYBACK_MEASURES, _payback),
     Criterion("resilience", "data (minutes) and parts lost when the broadband is down for the "
                             "afternoon outage, each normalised, averaged",
               (Figure("resilience_data_minutes",

@@ -89,7 +89,9 @@ def judge(scenario: Scenario, assemblies: Sequence[Assembly], outcomes: Sequence
     priorities = scenario.compare.priorities
 
     def ranked(chosen: Sequence[Outcome]) -> dict[str, float]:
-        views = {names[i]: figures_only([o for o in chosen if o.architecture == i], kinds[i])
+        target = scenario.economics.payback_target_months
+        views = {names[i]: figures_only([o for o in chosen if o.architecture == i], kinds[i],
+                                        target)
                  for i in range(len(names))}
         entries, _ = rank_by_priorities(views, afternoon, priorities)
         return {e.architecture: e.score for e in entries}
