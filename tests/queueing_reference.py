@@ -58,8 +58,8 @@ def periodic_sources_mean_wait(sources: int, period: float, service: float) -> f
     the period T = period / service > n, the Benes formula gives (Roberts and Virtamo, "The
     superposition of periodic cell arrival streams in an ATM multiplexer", IEEE Trans. Commun.
     39(2), 1991; COST 242 final report, *Broadband Network Teletraffic*, Springer LNCS 1155,
-    1996). Checked here against a direct simulation of random phases (N = 10, T = 20: 0.3589
-    by the formula, 0.357 +- 0.002 simulated):
+    1996; checked when written against 20 000 draws of random phases, N = 10, T = 20: 0.3589
+    by the formula, 0.3569 simulated):
     P(V > x) = sum over x < j <= n of C(n, j) ((j-x)/T)^j (1 - (j-x)/T)^(n-j) (T-n+x)/(T-j+x).
     E[V] is its integral over [0, n], taken here by Simpson's rule on each unit interval,
     where the tail is smooth.

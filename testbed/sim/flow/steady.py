@@ -95,9 +95,10 @@ class SteadyState:
         # carries it.
         self.block = []
         for server in top.servers:
-            seen = [w.servers[server.name] for w in self.windows if server.name in w.servers]
-            offered = sum(w.offered for w in seen)
-            self.block.append(sum(w.refused for w in seen) / offered if offered else 0.0)
+            measured = [w.servers[server.name] for w in self.windows
+                        if server.name in w.servers]
+            offered = sum(w.offered for w in measured)
+            self.block.append(sum(w.refused for w in measured) / offered if offered else 0.0)
 
     def _poisson_rate(self, c: int, inst: MachineInstance) -> float:
         """Rate of the machine's traffic to the consumer when all of it is Poisson (state
