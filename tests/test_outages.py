@@ -34,8 +34,9 @@ def test_a_buffer_turns_the_same_outage_into_delay(registry: Registry) -> None:
     (cloud,) = record.consumers
     assert sum(cloud.lost) == 0
     assert sum(cloud.delivered) == sum(cloud.generated)
-    # the first sample held back waited the whole outage
-    assert 300.0 <= cloud.latency.max <= 301.0
+    # the first sample held back waited the whole outage, less how far into it the machine's
+    # own phase put its first sample (under a second), plus its trip
+    assert 299.0 <= cloud.latency.max <= 301.0
     # 300 of about 3600 samples were late against the platform's 60 s deadline... only those
     # that waited more than 60 s: the first 240 of the outage
     assert 239 <= sum(cloud.late) <= 241

@@ -101,13 +101,14 @@ class Machine(Stateful):
                 return
             self.emit(STATE)
 
-    def pushing_samples(self) -> Process:
+    def pushing_samples(self, phase: float) -> Process:
+        """A sample every ``sample_interval`` from ``phase`` on: machines switched on at
+        different moments publish out of step, not as one burst."""
         env = self.env
-        while True:
-            yield env.timeout(self.sample_interval)
-            if not self.running:
-                return
+        yield env.timeout(phase)
+        while self.running:
             self.emit(SAMPLE)
+            yield env.timeout(self.sample_interval)
 
     def polling(self, origin: Origin, phase: float) -> Process:
         interval = origin.poll_interval

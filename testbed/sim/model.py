@@ -63,6 +63,11 @@ class FactoryModel:
             consumer = consumer_class(env, ledger, node.name, n, params.batch_interval,
                                       params.deadline)
             consumer.down = [[node.index] for _ in range(n)]
+            # Each consumer's batch clock has its own phase, as software started at its own
+            # moment would: with one clock for all, a sample interval that is a multiple of
+            # the batch interval would always wait a whole batch.
+            consumer.batch_phase = stream(seed, "batch-phase", node.name).uniform(
+                0, params.batch_interval)
             self.consumers[node.name] = consumer
         self.servers = {node.name: self._server(node) for node in top.servers}
         self.machines: list[Machine] = [self._machine(node) for node in top.machines]
@@ -141,7 +146,11 @@ class FactoryModel:
                 rng = stream(self.seed, "machine", inst.id, "state")
                 env.process(machine.state_process(functools.partial(rng.expovariate, rate)))
             if inst.params.interface == "push":
-                env.process(machine.pushing_samples())
+                # Each machine publishes on a phase of its own, drawn as a poller's is: in
+                # step, N publishers would queue as one burst at every interval.
+                interval = inst.params.sample_interval
+                phase = stream(self.seed, "push-phase", inst.id).uniform(0, interval)
+                env.process(machine.pushing_samples(phase))
             for (_, reader), origin in self.origins.items():
                 if origin in machine.origins and origin.poll_interval is not None:
                     phase = stream(self.seed, "poll", reader, inst.id).uniform(

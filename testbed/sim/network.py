@@ -187,6 +187,8 @@ class Server(Stateful):
         self.admitted = 0
         self.sojourn_sum = 0.0
         self.completed = 0
+        # arrivals a full waiting room turned away: the flow engine's blocking share
+        self.refused = 0
 
     def arrive(self, event: Event) -> None:
         self.receive(event._value)
@@ -214,6 +216,7 @@ class Server(Stateful):
             self.admitted += 1
             self.queue.append((msg, self.env.now))
         else:
+            self.refused += 1
             self.ledger.lose(self, msg, "queue full")
 
     def _done(self, event: Event) -> None:
@@ -258,6 +261,8 @@ class Consumer(Stateful):
         self.ledger = ledger
         self.batch_interval = batch_interval
         self.deadline = deadline
+        # batches close at batch_phase + k * batch_interval; the model draws the phase
+        self.batch_phase = 0.0
         self.pending: list[Message] = []
         self.latency = QuantileSketch()
         self.delivered = [0] * machines
@@ -278,9 +283,9 @@ class Consumer(Stateful):
             if not self.pending:
                 # Batches are ingested on the boundaries of the interval; an idle consumer
                 # schedules nothing, so quiet periods cost no events.
-                interval = self.batch_interval
+                interval, phase = self.batch_interval, self.batch_phase
                 now = self.env.now
-                boundary = (math.floor(now / interval) + 1) * interval
+                boundary = (math.floor((now - phase) / interval) + 1) * interval + phase
                 Timeout(self.env, boundary - now).callbacks.append(self._ingest)
             self.pending.append(msg)
         else:

@@ -16,42 +16,6 @@ from testbed.params import (
 EULER_GAMMA = 0.5772156649015329
 
 
-def mmck_blocking(arrival_rate: float, service_mean: float, servers: int,
-                  queue_capacity: int) -> float:
-    """Share of arrivals turned away by an M/M/c/K queue with K = servers + queue_capacity.
-
-    Exact for Poisson arrivals and exponential service; for other service times the flow
-    engine uses it as an approximation (docs/architecture.md). Computed in logarithms, so a
-    waiting room of millions neither overflows nor takes long: past the point where the
-    terms have fallen below 1e-300 of the largest, the rest cannot change the answer.
-    """
-    if arrival_rate <= 0 or service_mean <= 0:
-        return 0.0
-    a = arrival_rate * service_mean  # offered load in Erlangs
-    log_a = math.log(a)
-    log_rho = log_a - math.log(servers)
-    logs = [0.0]
-    for n in range(1, servers + 1):
-        logs.append(logs[-1] + log_a - math.log(n))
-    top = logs[-1]
-    if log_rho < 0:
-        # Geometric tail beyond the servers: sum it in closed form.
-        ratio = math.exp(log_rho)
-        tail = ratio * (1 - ratio ** queue_capacity) / (1 - ratio)
-        last = top + queue_capacity * log_rho
-        total = math.fsum(math.exp(x - top) for x in logs) + tail
-        return math.exp(last - top) / total
-    if log_rho == 0:
-        total = math.fsum(math.exp(x - top) for x in logs) + queue_capacity
-        return 1.0 / total
-    # Overloaded: the last state dominates; sum downwards from it.
-    ratio = math.exp(-log_rho)
-    tail = (1 - ratio ** queue_capacity) / (1 - ratio)  # states servers+1 .. servers+K
-    last = top + queue_capacity * log_rho
-    total = math.fsum(math.exp(x - last) for x in logs) + tail
-    return 1.0 / total
-
-
 def mean_residual(spec: DistributionSpec) -> float:
     """Mean time from a random moment to the end of the cycle under way, E[X^2] / (2 E[X]):
     how long a machine runs on into a production stop before it notices the stop."""

@@ -89,8 +89,8 @@ class Push:
         self.closed(r, slabs, t0, t1)
 
     def forward(self, s: int, t0: float, t1: float, flushed: dict[int, list[Slab]]) -> None:
-        """Translator ``s`` passes on what reached it: less the M/M/c/K share its waiting
-        room turns away and the share it omits, fanned out by what each route carries."""
+        """Translator ``s`` passes on what reached it: less the share its waiting room turned
+        away in the window and the share it omits, fanned out by what each route carries."""
         slabs = self.inbox[s]
         self.inbox[s] = []
         self.tally.arrivals[s] += sum(slab.amount for slab in slabs)

@@ -1,8 +1,8 @@
 """What a flow-level run knows of the up state before it starts.
 
 From the fault-free windows: each consumer's mean latency, late share and longest normal gap
-per machine, and each translator's mean number in system. From theory, at the arrival rates
-with everything up: the M/M/c/K share each translator turns away, and the mix of what a crash
+per machine, and each translator's mean number in system and the share of arrivals its full
+waiting room turned away. From the arrival rates with everything up: the mix of what a crash
 finds queued.
 """
 
@@ -14,7 +14,7 @@ from testbed.params import Exponential
 from testbed.sim.flow.graph import Graph
 from testbed.sim.flow.window import Window
 from testbed.sim.network import COUNT, SAMPLE, STATE
-from testbed.sim.queueing import expected_longest_exponential_gap, mmck_blocking
+from testbed.sim.queueing import expected_longest_exponential_gap
 from testbed.sim.topology import Kind, OriginNode
 from testbed.wiring import MachineInstance
 
@@ -88,6 +88,17 @@ class SteadyState:
         self.in_system = [sum(w.servers[server.name].in_system
                               for w in self.windows if server.name in w.servers)
                           for server in top.servers]
+        # Blocking as the window measured it, not a closed form: M/M/c/K is exact only for
+        # Poisson arrivals and exponential service (2.5 times too high for constant service
+        # at rho = 0.8, K = 5), while the window queues the shop's own arrivals and service.
+        # Its sampling error differs from replication to replication, so the loss interval
+        # carries it.
+        self.block = []
+        for server in top.servers:
+            measured = [w.servers[server.name] for w in self.windows
+                        if server.name in w.servers]
+            offered = sum(w.offered for w in measured)
+            self.block.append(sum(w.refused for w in measured) / offered if offered else 0.0)
 
     def _poisson_rate(self, c: int, inst: MachineInstance) -> float:
         """Rate of the machine's traffic to the consumer when all of it is Poisson (state
@@ -106,8 +117,8 @@ class SteadyState:
         return rate
 
     def _steady_rates(self) -> None:
-        """Arrival rates at each translator with everything up: the M/M/c/K share it turns
-        away, and the mix of what a crash finds queued."""
+        """Arrival rates at each translator with everything up, less what upstream ones turn
+        away or omit: the mix of what a crash finds queued."""
         top = self.graph.top
         arrivals: list[dict[tuple[int, int], float]] = [{} for _ in top.servers]
         for origin in top.origins:
@@ -116,17 +127,12 @@ class SteadyState:
             for kind, rate in emission_rates(self.instances[m], origin, producing=True):
                 target[(m, kind)] = target.get((m, kind), 0.0) + rate
         # by server index
-        self.block = [0.0] * len(top.servers)
         self.omit = [0.0] * len(top.servers)
         for s in self.graph.order:
             params = top.servers[s].params
             here = arrivals[s]
-            total = sum(here.values())
-            block = mmck_blocking(total, params.service_time.mean, params.servers,
-                                  params.queue_capacity)
-            self.block[s] = block
             self.omit[s] = params.omission_probability
-            passed = (1 - block) * (1 - params.omission_probability)
+            passed = (1 - self.block[s]) * (1 - params.omission_probability)
             for (m, kind), rate in here.items():
                 for route, mask in top.servers[s].forwards[m]:
                     receiver = top.routes[route].target

@@ -2,7 +2,8 @@
 
 A window is the message-level engine run on the same shop and wiring with every fault switched
 off, so it measures the up state only: polling waits, queueing and service at translators,
-link delays and batching. Outages are the flow engine's own business.
+the share a full waiting room turns away, link delays and batching. Outages are the flow
+engine's own business.
 
 Machines read by a slow poller (a clipboard round every two hours) deliver too little in an
 hour to measure, so machines are grouped by their slowest poll: each group's window lasts
@@ -42,6 +43,9 @@ class ServerWindow:
     in_system: float
     mean_sojourn: float
     completed: int
+    # what reached it, and what its full waiting room turned away
+    offered: int
+    refused: int
 
 
 @dataclass
@@ -107,7 +111,9 @@ def measure_windows(machines: Sequence[MachineInstance], network: ShopNetwork,
                                    dict(zip(names, c.late, strict=True)),
                                    dict(zip(names, c.max_gap, strict=True)))
             for c in record.consumers}
-        servers = {s.name: ServerWindow(s.time_average_in_system, s.mean_sojourn, s.completed)
+        servers = {s.name: ServerWindow(s.time_average_in_system, s.mean_sojourn, s.completed,
+                                        s.arrivals + model.servers[s.name].refused,
+                                        model.servers[s.name].refused)
                    for s in record.servers}
         windows.append(Window(span, names, consumers, servers))
     return windows
