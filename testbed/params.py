@@ -6,10 +6,13 @@ engine reads only the fields defined here, so any plugin's item can be simulated
 
 from __future__ import annotations
 
+import itertools
+import re
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -177,6 +180,86 @@ class MachineParams(ItemParams):
     sample_interval: Duration = Field(
         default=1.0, gt=0, description="how often a pushing machine publishes process values")
     message_bytes: Size = Field(default=64, ge=1, description="size of one message on the wire")
+    parts_per_record: int = Field(
+        default=10, ge=1, le=1_000_000,
+        description="parts in one production record written by hand (a job or lot booked)")
+
+
+WEEK_S = 7 * 86_400.0
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_SHIFT = re.compile(r"^([01][0-9]|2[0-4]):([0-5][0-9])-([01][0-9]|2[0-4]):([0-5][0-9])$")
+
+
+def _shift_times(text: str) -> tuple[float, float]:
+    """A shift "HH:MM-HH:MM" as seconds after its day's midnight, (start, end); a shift that
+    ends at or before its start runs past midnight into the next day."""
+    match = _SHIFT.match(text)
+    if match is None:
+        raise ValueError(f"a shift is written HH:MM-HH:MM, e.g. 06:00-14:00 (got {text!r})")
+    h0, m0, h1, m1 = (int(g) for g in match.groups())
+    if h0 == 24 or (h1 == 24 and m1):
+        raise ValueError(f"a shift starts from 00:00 to 23:59 and ends from 00:00 to 24:00 "
+                         f"(got {text!r})")
+    start, end = (h0 * 60 + m0) * 60.0, (h1 * 60 + m1) * 60.0
+    return start, end if end > start else end + 86_400.0
+
+
+def _valid_shift(text: str) -> str:
+    _shift_times(text)
+    return text
+
+
+Shift = Annotated[str, AfterValidator(_valid_shift),
+                  Field(json_schema_extra={"pattern": _SHIFT.pattern},
+                        examples=["06:00-14:00", "22:00-06:00"])]
+
+
+class Calendar(Strict):
+    """The shop's working week: machines make parts, wear and break down only in it. The
+    simulation starts on a Monday at 00:00."""
+
+    days: list[Weekday] = Field(
+        default_factory=lambda: list(WEEKDAYS), min_length=1,
+        description="the working days: mon, tue, wed, thu, fri, sat, sun")
+    shifts: list[Shift] = Field(
+        default_factory=lambda: ["00:00-24:00"], min_length=1,
+        description='the shifts of each working day, "HH:MM-HH:MM" (a shift ending at or '
+                    'before its start runs past midnight), e.g. ["06:00-14:00", '
+                    '"14:00-22:00"]')
+
+    @model_validator(mode="after")
+    def _no_overlap(self) -> Calendar:
+        if len(set(self.days)) < len(self.days):
+            raise ValueError("days: each day may be listed once")
+        spans = sorted((WEEKDAYS.index(d) * 86_400.0 + s, WEEKDAYS.index(d) * 86_400.0 + e)
+                       for d in self.days for s, e in map(_shift_times, self.shifts))
+        # the week wraps: a Sunday night shift runs into Monday morning
+        spans += [(s + WEEK_S, e + WEEK_S) for s, e in spans]
+        for (_, end), (start, _) in itertools.pairwise(sorted(spans)):
+            if start < end:
+                raise ValueError("shifts: two shifts overlap; list each working hour once")
+        return self
+
+    def working_spans(self) -> list[tuple[float, float]]:
+        """The working time of one week as (start, end) seconds after Monday 00:00, in order,
+        touching spans joined, a span that runs past Sunday midnight split at it."""
+        spans: list[tuple[float, float]] = []
+        for day in self.days:
+            for start, end in map(_shift_times, self.shifts):
+                offset = WEEKDAYS.index(day) * 86_400.0
+                start, end = start + offset, end + offset
+                if end > WEEK_S:
+                    spans.append((0.0, end - WEEK_S))
+                    end = WEEK_S
+                spans.append((start, end))
+        joined: list[tuple[float, float]] = []
+        for start, end in sorted(spans):
+            if joined and start <= joined[-1][1]:
+                joined[-1] = (joined[-1][0], max(end, joined[-1][1]))
+            else:
+                joined.append((start, end))
+        return joined
 
 
 class LinkSpec(Strict):
@@ -258,6 +341,7 @@ BASE_SOURCES: dict[str, str] = {
     "state_changes": NOT_UNLESS_STATED,
     "sample_interval": "OPC UA publishing interval default 1000 ms (node-opcua; vendor)",
     "message_bytes": "guess: a small binary payload",
+    "parts_per_record": "guess: a small job shop's lot",
     "capex_gbp": NOT_UNLESS_STATED,
     "opex_gbp_per_month": NOT_UNLESS_STATED,
     "poll_interval": "Ignition tag group default 1 s (vendor)",
@@ -323,9 +407,6 @@ class Economics(Strict):
         default=120.0, ge=0, description="cost of a machine standing broken, per hour")
     rounds_interval: Duration = Field(
         default=7200.0, gt=0, description="how often someone walks round without monitoring")
-    manual_record_interval: Duration = Field(
-        default=3600.0, gt=0,
-        description="how often a production record is written by hand per machine")
     rekey_seconds_per_record: float = Field(
         default=30.0, ge=0, description="time to re-key one production record by hand")
     clerical_rate_gbp_per_hour: float = Field(default=14.0, ge=0)
