@@ -161,6 +161,8 @@ RamiLayer = Literal["asset", "integration", "communication", "information", "fun
 IiraTier = Literal["edge", "platform", "enterprise"]
 MessageKind = Literal["count", "state", "alarm", "sample"]
 ALL_MESSAGE_KINDS: tuple[MessageKind, ...] = ("count", "state", "alarm", "sample")
+DEFAULT_TAG_SHARES: dict[MessageKind, float] = {"count": 0.1, "state": 0.2, "alarm": 0.3,
+                                                "sample": 0.4}
 
 
 class MachineParams(ItemParams):
@@ -174,6 +176,11 @@ class MachineParams(ItemParams):
     semantic: bool = Field(
         default=False, description="data is self-describing (e.g. an OPC UA companion spec)")
     tag_count: int = Field(default=20, ge=0, le=100_000, description="tags to map")
+    tag_shares: dict[MessageKind, float] = Field(
+        default_factory=lambda: dict(DEFAULT_TAG_SHARES),
+        description="how the tags divide among the kinds of data (count, state, alarm, "
+                    "sample), summing to 1: software is mapped only the tags of the kinds it "
+                    "subscribes to")
     cycle_time: Annotated[DistributionSpec, Field(description="time to make one part")]
     breakdowns: Faults | None = None
     state_changes: Rate = Field(default=0.0, description="state changes other than breakdowns")
@@ -183,6 +190,14 @@ class MachineParams(ItemParams):
     parts_per_record: int = Field(
         default=10, ge=1, le=1_000_000,
         description="parts in one production record written by hand (a job or lot booked)")
+
+    @model_validator(mode="after")
+    def _shares_add_up(self) -> MachineParams:
+        shares = self.tag_shares.values()
+        if any(not 0 <= x <= 1 for x in shares) or abs(sum(shares) - 1) > 1e-9:
+            raise ValueError("tag_shares: each share is from 0 to 1 and together they sum to "
+                             f"1 (got {dict(self.tag_shares)})")
+        return self
 
 
 WEEK_S = 7 * 86_400.0
@@ -342,6 +357,7 @@ BASE_SOURCES: dict[str, str] = {
     "sample_interval": "OPC UA publishing interval default 1000 ms (node-opcua; vendor)",
     "message_bytes": "guess: a small binary payload",
     "parts_per_record": "guess: a small job shop's lot",
+    "tag_shares": "guess: mostly process values and alarms, a few states and counters",
     "capex_gbp": NOT_UNLESS_STATED,
     "opex_gbp_per_month": NOT_UNLESS_STATED,
     "poll_interval": "Ignition tag group default 1 s (vendor)",
