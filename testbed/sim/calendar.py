@@ -70,7 +70,20 @@ class WorkingTime:
         of that cycle time, or a breakdown after that much operating time."""
         if self.always:
             return work
+        if work <= 0:
+            return 0.0
         return self.when_worked(self.worked(t) + work) - t
+
+    def until_working(self, t: float) -> float:
+        """How long from ``t`` until working time: 0 in working time, else until the next
+        shift starts."""
+        if self.working(t):
+            return 0.0
+        weeks, into = divmod(t, WEEK_S)
+        i = bisect.bisect_right(self.starts, into)
+        start = weeks * WEEK_S + self.starts[i] if i < len(self.starts) \
+            else (weeks + 1) * WEEK_S + self.starts[0]
+        return start - t
 
     def changes(self, after: float = 0.0) -> Iterator[tuple[float, bool]]:
         """The starts and ends of working time after ``after``, as (time, working from then

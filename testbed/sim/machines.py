@@ -83,6 +83,11 @@ class Machine(Stateful):
         env = self.env
         calendar = self.calendar
         while self.running:
+            off = calendar.until_working(env.now)
+            if off:
+                # out of hours: the next cycle starts with the shift, gates checked then
+                yield env.timeout(off)
+                continue
             for gate in self.gates:
                 while gate.state.blocked:
                     since = env.now
@@ -91,7 +96,7 @@ class Machine(Stateful):
                     self.blocked_time += calendar.worked_between(since, env.now)
             if not self.up:
                 yield self._repaired
-            # The cycle is working time: it waits for the shift to start, pauses at its end.
+            # The cycle is working time: a part under way at the end of a shift pauses.
             yield env.timeout(calendar.span(env.now, self.cycle()))
             if not self.up:
                 yield self._repaired
