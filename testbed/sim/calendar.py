@@ -41,6 +41,10 @@ class WorkingTime:
         """The share of the week that is working time."""
         return self.per_week / WEEK_S
 
+    def share_of(self, horizon: float) -> float:
+        """The share of a run from 0 to ``horizon`` that is working time."""
+        return self.worked(horizon) / horizon if horizon > 0 else 1.0
+
     def worked(self, t: float) -> float:
         """Working time from 0 to ``t``."""
         if self.always:

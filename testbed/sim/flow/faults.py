@@ -3,8 +3,8 @@
 Outages, crashes, software failures and breakdowns are the fault processes of
 :mod:`testbed.sim.faults`, the message engine's own draws in their one order; scripted outages
 come as scheduled; the starts and ends of the shop's working time (machines make parts only
-in it) are events too; production gates are :class:`~testbed.sim.faults.GateState` machines on this
-engine's clock. Each element's downtime and the machines' breakdowns and blocked time are
+in it) are events too; production gates are :class:`~testbed.sim.faults.GateState` machines
+on this engine's clock. Each element's downtime and the machines' breakdowns and blocked time are
 added up as they happen. The state is a set of bits (:class:`~testbed.sim.flow.graph.Graph`):
 the elements that are down.
 """
@@ -85,7 +85,7 @@ class FaultState:
         # machines emit until the horizon; after it the run only drains its buffers
         self.running = True
         self.gates = [GateState(g.tolerance) for g in top.gates]
-        # one bit per element that is down: with running and stopped, the plan's key
+        # one bit per element that is down: with running, stopped and working, the plan's key
         self.down_mask = 0
         self.blocked_since = 0.0
         self.calendar = top.calendar

@@ -51,5 +51,6 @@ class FlowModel:
 
     def run(self, horizon: float) -> RunRecord:
         windows = self.windows or measure_windows(
-            self.instances, self.network, self.wiring, self.seed, min(self.window, horizon))
+            self.instances, self.network, self.wiring, self.seed, min(self.window, horizon),
+            self.topology.calendar.share_of(horizon))
         return FlowRun(self.graph, windows, self.scripted, horizon).run()
