@@ -6,10 +6,13 @@ engine reads only the fields defined here, so any plugin's item can be simulated
 
 from __future__ import annotations
 
+import itertools
+import re
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -158,6 +161,8 @@ RamiLayer = Literal["asset", "integration", "communication", "information", "fun
 IiraTier = Literal["edge", "platform", "enterprise"]
 MessageKind = Literal["count", "state", "alarm", "sample"]
 ALL_MESSAGE_KINDS: tuple[MessageKind, ...] = ("count", "state", "alarm", "sample")
+DEFAULT_TAG_SHARES: dict[MessageKind, float] = {"count": 0.1, "state": 0.2, "alarm": 0.3,
+                                                "sample": 0.4}
 
 
 class MachineParams(ItemParams):
@@ -171,12 +176,105 @@ class MachineParams(ItemParams):
     semantic: bool = Field(
         default=False, description="data is self-describing (e.g. an OPC UA companion spec)")
     tag_count: int = Field(default=20, ge=0, le=100_000, description="tags to map")
+    tag_shares: dict[MessageKind, float] = Field(
+        default_factory=lambda: dict(DEFAULT_TAG_SHARES),
+        description="how the tags divide among the kinds of data (count, state, alarm, "
+                    "sample), summing to 1: software is mapped only the tags of the kinds it "
+                    "subscribes to")
     cycle_time: Annotated[DistributionSpec, Field(description="time to make one part")]
     breakdowns: Faults | None = None
     state_changes: Rate = Field(default=0.0, description="state changes other than breakdowns")
     sample_interval: Duration = Field(
         default=1.0, gt=0, description="how often a pushing machine publishes process values")
     message_bytes: Size = Field(default=64, ge=1, description="size of one message on the wire")
+    parts_per_record: int = Field(
+        default=10, ge=1, le=1_000_000,
+        description="parts in one production record written by hand (a job or lot booked)")
+
+    @model_validator(mode="after")
+    def _shares_add_up(self) -> MachineParams:
+        shares = self.tag_shares.values()
+        if any(not 0 <= x <= 1 for x in shares) or abs(sum(shares) - 1) > 1e-9:
+            raise ValueError("tag_shares: each share is from 0 to 1 and together they sum to "
+                             f"1 (got {dict(self.tag_shares)})")
+        return self
+
+
+WEEK_S = 7 * 86_400.0
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_SHIFT = re.compile(r"^([01][0-9]|2[0-4]):([0-5][0-9])-([01][0-9]|2[0-4]):([0-5][0-9])$")
+
+
+def _shift_times(text: str) -> tuple[float, float]:
+    """A shift "HH:MM-HH:MM" as seconds after its day's midnight, (start, end); a shift that
+    ends at or before its start runs past midnight into the next day."""
+    match = _SHIFT.match(text)
+    if match is None:
+        raise ValueError(f"a shift is written HH:MM-HH:MM, e.g. 06:00-14:00 (got {text!r})")
+    h0, m0, h1, m1 = (int(g) for g in match.groups())
+    if h0 == 24 or (h1 == 24 and m1):
+        raise ValueError(f"a shift starts from 00:00 to 23:59 and ends from 00:00 to 24:00 "
+                         f"(got {text!r})")
+    start, end = (h0 * 60 + m0) * 60.0, (h1 * 60 + m1) * 60.0
+    return start, end if end > start else end + 86_400.0
+
+
+def _valid_shift(text: str) -> str:
+    _shift_times(text)
+    return text
+
+
+Shift = Annotated[str, AfterValidator(_valid_shift),
+                  Field(json_schema_extra={"pattern": _SHIFT.pattern},
+                        examples=["06:00-14:00", "22:00-06:00"])]
+
+
+class Calendar(Strict):
+    """The shop's working week: machines make parts, wear and break down only in it. The
+    simulation starts on a Monday at 00:00."""
+
+    days: list[Weekday] = Field(
+        default_factory=lambda: list(WEEKDAYS), min_length=1,
+        description="the working days: mon, tue, wed, thu, fri, sat, sun")
+    shifts: list[Shift] = Field(
+        default_factory=lambda: ["00:00-24:00"], min_length=1,
+        description='the shifts of each working day, "HH:MM-HH:MM" (a shift ending at or '
+                    'before its start runs past midnight), e.g. ["06:00-14:00", '
+                    '"14:00-22:00"]')
+
+    @model_validator(mode="after")
+    def _no_overlap(self) -> Calendar:
+        if len(set(self.days)) < len(self.days):
+            raise ValueError("days: each day may be listed once")
+        spans = sorted((WEEKDAYS.index(d) * 86_400.0 + s, WEEKDAYS.index(d) * 86_400.0 + e)
+                       for d in self.days for s, e in map(_shift_times, self.shifts))
+        # the week wraps: a Sunday night shift runs into Monday morning
+        spans += [(s + WEEK_S, e + WEEK_S) for s, e in spans]
+        for (_, end), (start, _) in itertools.pairwise(sorted(spans)):
+            if start < end:
+                raise ValueError("shifts: two shifts overlap; list each working hour once")
+        return self
+
+    def working_spans(self) -> list[tuple[float, float]]:
+        """The working time of one week as (start, end) seconds after Monday 00:00, in order,
+        touching spans joined, a span that runs past Sunday midnight split at it."""
+        spans: list[tuple[float, float]] = []
+        for day in self.days:
+            for start, end in map(_shift_times, self.shifts):
+                offset = WEEKDAYS.index(day) * 86_400.0
+                start, end = start + offset, end + offset
+                if end > WEEK_S:
+                    spans.append((0.0, end - WEEK_S))
+                    end = WEEK_S
+                spans.append((start, end))
+        joined: list[tuple[float, float]] = []
+        for start, end in sorted(spans):
+            if joined and start <= joined[-1][1]:
+                joined[-1] = (joined[-1][0], max(end, joined[-1][1]))
+            else:
+                joined.append((start, end))
+        return joined
 
 
 class LinkSpec(Strict):
@@ -269,6 +367,8 @@ BASE_SOURCES: dict[str, str] = {
     "state_changes": NOT_UNLESS_STATED,
     "sample_interval": "OPC UA publishing interval default 1000 ms (node-opcua; vendor)",
     "message_bytes": "guess: a small binary payload",
+    "parts_per_record": "guess: a small job shop's lot",
+    "tag_shares": "guess: mostly process values and alarms, a few states and counters",
     "capex_gbp": NOT_UNLESS_STATED,
     "opex_gbp_per_month": NOT_UNLESS_STATED,
     "poll_interval": "Ignition tag group default 1 s (vendor)",
@@ -334,9 +434,6 @@ class Economics(Strict):
         default=120.0, ge=0, description="cost of a machine standing broken, per hour")
     rounds_interval: Duration = Field(
         default=7200.0, gt=0, description="how often someone walks round without monitoring")
-    manual_record_interval: Duration = Field(
-        default=3600.0, gt=0,
-        description="how often a production record is written by hand per machine")
     rekey_seconds_per_record: float = Field(
         default=30.0, ge=0, description="time to re-key one production record by hand")
     clerical_rate_gbp_per_hour: float = Field(default=14.0, ge=0)

@@ -19,6 +19,7 @@ from testbed.items import Item
 from testbed.loader import LineMap, load_document, validate_document
 from testbed.params import (
     ArchitectureParams,
+    Calendar,
     CompareSettings,
     Economics,
     EffortSettings,
@@ -119,6 +120,10 @@ class Shop(Strict):
     internet: str | None = Field(default=None, description="the link that reaches the cloud")
     people: list[PersonSpec] = Field(default_factory=list)
     machines: Sequence[MachineEntry] = Field(min_length=1)
+    calendar: Calendar = Field(
+        default_factory=Calendar,
+        description="the working week machines run in (default: around the clock, every day); "
+                    "the simulation starts on a Monday at 00:00")
 
 
 class Scenario(Strict):

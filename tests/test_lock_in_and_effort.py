@@ -8,12 +8,15 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import TEST_SCENARIOS, run
+from conftest import TEST_SCENARIOS, load, run
 
-from testbed.metrics.effort import Person, Task, commission
+from testbed.assemble import assemble
+from testbed.errors import InputError
+from testbed.metrics.effort import Person, Task, commission, plan
 from testbed.metrics.lockin import hhi
 from testbed.params import EffortSettings
 from testbed.registry import Registry
+from testbed.scenario import load_scenario
 
 INTERFACES = TEST_SCENARIOS / "interfaces.yaml"
 
@@ -37,6 +40,34 @@ def test_point_to_point_costs_more_effort_than_a_hub(wired: dict) -> None:  # ty
     # 35 h (2 kinds x 3 systems), the other nine adapted from those at 10 % of that
     assert wired["point to point"]["effort_by_task"]["driver"]["mean"] == pytest.approx(
         6 * 35 + 9 * 3.5)
+
+
+def test_each_system_is_mapped_only_the_tags_it_subscribes_to(registry: Registry) -> None:
+    """A PLC's 60 tags are 10 % counters, 20 % states, 30 % alarms and 40 % process values
+    (the default shares). Point to point, its driver for the ERP (counts and states) maps 18
+    of them, for the CMMS (counts, states, alarms) 36, for the MES (everything) all 60, at the
+    driver's minute a tag; a hub feeding all three maps all 60 once."""
+    scenario = load(registry, INTERFACES)
+    hours = {}
+    for architecture in (0, 1):
+        assembly = assemble(scenario, architecture, registry)
+        hours.update({t.id: t.hours for t in plan(assembly.wiring, assembly.machines,
+                                                  scenario.effort) if "plc-1@" in t.id})
+    driver = "mapping:plc-1@custom-driver@plc-1>"
+    assert hours[driver + "erp"] == pytest.approx(18 / 60)
+    assert hours[driver + "cmms"] == pytest.approx(36 / 60)
+    assert hours[driver + "mes"] == pytest.approx(60 / 60)
+    assert hours["mapping:plc-1@edge-hub"] == pytest.approx(60 * 0.5 / 60)
+
+
+def test_tag_shares_that_do_not_add_up_are_refused(registry: Registry, tmp_path: Path) -> None:
+    text = INTERFACES.read_text().replace(
+        "{name: plc, kind: plc-modbus-tcp,",
+        "{name: plc, kind: plc-modbus-tcp, tag_shares: {count: 0.5, alarm: 0.2},")
+    path = tmp_path / "shop.yaml"
+    path.write_text(text)
+    with pytest.raises(InputError, match=r"shop\.machines\[0\].*tag_shares.*sum to 1"):
+        load_scenario(path, registry)
 
 
 def test_hhi_of_a_30_30_20_20_split_is_2600() -> None:

@@ -27,6 +27,7 @@ class PaperStation(MachineParams):
     protocol: str = "paper"
     interface: Literal["push", "poll"] = "poll"
     tag_count: int = 8
+    parts_per_record: int = 15
     cycle_time: DistributionSpec = LogNormal(dist="lognormal", mean=240.0, cv=0.3)
     breakdowns: Faults | None = Faults(mtbf=250 * 3600.0, mttr=2 * 3600.0)
     state_changes: Rate = 2 / 3600.0
@@ -40,6 +41,7 @@ class Cnc1990s(MachineParams):
     interface: Literal["push", "poll"] = "poll"
     min_poll_interval: Duration = 2.0
     tag_count: int = 30
+    parts_per_record: int = 5
     cycle_time: DistributionSpec = LogNormal(dist="lognormal", mean=720.0, cv=0.2)
     breakdowns: Faults | None = Faults(mtbf=150 * 3600.0, mttr=4 * 3600.0, repair="lognormal")
     state_changes: Rate = 3 / 3600.0
@@ -53,6 +55,7 @@ class PlcModbusRtu(MachineParams):
     interface: Literal["push", "poll"] = "poll"
     min_poll_interval: Duration = 0.1
     tag_count: int = 60
+    parts_per_record: int = 80
     cycle_time: DistributionSpec = LogNormal(dist="lognormal", mean=45.0, cv=0.1)
     breakdowns: Faults | None = Faults(mtbf=400 * 3600.0, mttr=1.5 * 3600.0)
     state_changes: Rate = 4 / 3600.0
@@ -75,6 +78,7 @@ class MtconnectMachine(MachineParams):
     interface: Literal["push", "poll"] = "push"
     semantic: bool = True
     tag_count: int = 40
+    parts_per_record: int = 8
     cycle_time: DistributionSpec = LogNormal(dist="lognormal", mean=480.0, cv=0.2)
     breakdowns: Faults | None = Faults(mtbf=500 * 3600.0, mttr=3 * 3600.0)
     state_changes: Rate = 4 / 3600.0
@@ -89,6 +93,7 @@ class OpcuaMachine(MachineParams):
     interface: Literal["push", "poll"] = "push"
     semantic: bool = True
     tag_count: int = 80
+    parts_per_record: int = 20
     cycle_time: DistributionSpec = Constant(dist="constant", value=180.0)
     breakdowns: Faults | None = Faults(mtbf=800 * 3600.0, mttr=2 * 3600.0)
     state_changes: Rate = 6 / 3600.0
@@ -106,6 +111,7 @@ KINDS = [
             "state_changes": "guess: shift, break and changeover events",
             "message_bytes": "guess: one keyed record",
             "tag_count": "guess: part count, scrap, downtime reason, operator, times",
+            "parts_per_record": "guess: parts booked on the tally sheet about hourly",
             "breakdowns": _BREAKDOWNS,
         },
     ),
@@ -119,6 +125,7 @@ KINDS = [
             "state_changes": "guess: setups, program changes, idle periods",
             "message_bytes": "guess: one ASCII status reply",
             "min_poll_interval": "guess: a DNC-style serial query takes about a second",
+            "parts_per_record": "guess: a job card per lot, about hourly at the cycle time",
             "breakdowns": _BREAKDOWNS,
         },
     ),
@@ -136,6 +143,7 @@ KINDS = [
             "state_changes": "guess: die changes, jams, idle periods",
             "message_bytes": "Modbus RTU function 03, 10 registers: 8 + (5 + 2N) bytes "
             "(Modbus over serial line spec; standard)",
+            "parts_per_record": "guess: a box of pressings, about hourly at the cycle time",
             "breakdowns": _BREAKDOWNS,
         },
     ),
@@ -149,6 +157,7 @@ KINDS = [
             "cycle_time": "guess: as the RTU PLC",
             "state_changes": "guess: as the RTU PLC",
             "message_bytes": "Modbus TCP MBAP header 7 bytes + PDU (standard)",
+            "parts_per_record": "guess: as the RTU PLC",
             "breakdowns": _BREAKDOWNS,
         },
     ),
@@ -162,6 +171,7 @@ KINDS = [
             "state_changes": "guess: execution state and program changes",
             "message_bytes": "guess: an MTConnect streams fragment",
             "semantic": "MTConnect standard vocabulary (standard)",
+            "parts_per_record": "guess: a job card per lot, about hourly at the cycle time",
             "breakdowns": _BREAKDOWNS,
         },
     ),
@@ -177,6 +187,7 @@ KINDS = [
             "message_bytes": "guess: an OPC UA DataChange notification",
             "semantic": "OPC UA companion specification (standard)",
             "sample_interval": "OPC UA publishing interval default 1000 ms (node-opcua; vendor)",
+            "parts_per_record": "guess: a lot, about hourly at the cycle time",
             "breakdowns": _BREAKDOWNS,
         },
     ),

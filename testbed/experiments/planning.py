@@ -18,6 +18,7 @@ from testbed.experiments.outages import LEAD_S, TAIL_S
 from testbed.registry import Registry
 from testbed.results.run import EVENT_KINDS, EventTally
 from testbed.scenario import Scenario
+from testbed.sim.calendar import WorkingTime
 from testbed.sim.flow.steady import emission_rates
 from testbed.sim.topology import Kind, Topology, elaborate
 
@@ -94,12 +95,17 @@ def emitted_per_second(assembly: Assembly) -> float:
 def expected_events(scenario: Scenario, assembly: Assembly) -> dict[str, float]:
     """How many of each kind of event one replication can expect: every failing element of the
     architecture's paths alternates up (mean ``mtbf``) and down (mean ``mttr``), so it meets
-    ``horizon / (mtbf + mttr)`` failures on average."""
+    ``horizon / (mtbf + mttr)`` failures on average; a machine's ``mtbf`` is operating time,
+    so on a calendar working a share ``w`` of the horizon it is ``horizon / (mtbf / w +
+    mttr)``."""
     expected = dict.fromkeys(EVENT_KINDS, 0.0)
+    working = WorkingTime(scenario.shop.calendar).share_of(scenario.horizon)
     for source in _topology(assembly).fault_sources():
-        faults = source.faults
-        expected[event_kind(source.element.kind, source.names[-1], scenario.shop.internet)] += \
-            scenario.horizon / (faults.mtbf + faults.mttr)
+        faults, kind = source.faults, source.element.kind
+        # A machine wears only in working time: its mean up time stretches over the calendar.
+        up = faults.mtbf / working if kind is Kind.MACHINE and working > 0 else faults.mtbf
+        expected[event_kind(kind, source.names[-1], scenario.shop.internet)] += \
+            0.0 if kind is Kind.MACHINE and working == 0 else scenario.horizon / (up + faults.mttr)
     return expected
 
 

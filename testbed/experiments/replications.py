@@ -23,6 +23,7 @@ from testbed.metrics.money import BOM_METRICS, money, status_quo
 from testbed.registry import Registry
 from testbed.scenario import Scenario
 from testbed.seeds import derive_seed, stream
+from testbed.sim.calendar import WorkingTime
 from testbed.sim.flow import FlowModel
 from testbed.sim.flow.window import Window
 from testbed.sim.model import FactoryModel
@@ -147,11 +148,12 @@ def simulate(scenario: Scenario, assembly: Assembly, seed: int,
              windows: list[Window] | None = None) -> RunRecord:
     """One run of the assembled shop at the scenario's fidelity (``windows``: see
     :class:`FlowModel`)."""
+    calendar = WorkingTime(scenario.shop.calendar)
     if scenario.fidelity == "flow":
         return FlowModel(assembly.machines, assembly.network, assembly.wiring, seed,
-                         scenario.flow_window, windows).run(scenario.horizon)
+                         scenario.flow_window, windows, calendar).run(scenario.horizon)
     return FactoryModel(assembly.machines, assembly.network, assembly.wiring,
-                        seed).run(scenario.horizon)
+                        seed, calendar=calendar).run(scenario.horizon)
 
 
 def run_replication(scenario: Scenario, registry: Registry, architecture: int,

@@ -1,7 +1,8 @@
 """Integration effort: the commissioning project, planned from the wiring and simulated.
 
 The architecture's wiring yields tasks (set up each translator or write each custom driver,
-map each machine's tags at each translator that reads them, integrate each piece of software,
+map each machine's tags at each translator that reads them, the tags of the kinds of data the
+software it feeds subscribes to, integrate each piece of software,
 test each data path). Each task is done by one of the people the scenario names, who works
 ``hours_per_week`` on the project; someone who lacks a skill first spends time learning it. The
 project is a SimPy process: people work through their tasks in order, waiting for the tasks
@@ -19,7 +20,7 @@ from typing import Any
 from simpy import Environment
 from simpy.events import Event
 
-from testbed.params import EffortSettings, SoftwareParams, TranslatorParams
+from testbed.params import EffortSettings, MessageKind, SoftwareParams, TranslatorParams
 from testbed.sim.randomness import lognormal_parameters
 from testbed.wiring import MachineInstance, Wiring
 
@@ -90,7 +91,7 @@ def plan(wiring: Wiring, machines: Sequence[MachineInstance],
                 continue
             mapped.add((machine.id, hop))
             factor = settings.semantic_mapping_factor if machine.params.semantic else 1.0
-            hours = machine.params.tag_count * params.minutes_per_tag / 60.0 * factor
+            hours = mapped_tags(wiring, machine, hop) * params.minutes_per_tag / 60.0 * factor
             task_id = f"mapping:{machine.id}@{hop}"
             tasks[task_id] = Task(task_id, "mapping", hours, tuple(params.skills),
                                   (_setup_id(tasks, hop),), component=hop)
@@ -108,6 +109,20 @@ def plan(wiring: Wiring, machines: Sequence[MachineInstance],
         if task_id not in tasks:
             tasks[task_id] = Task(task_id, "testing", settings.testing_hours_per_path, (), after)
     return sorted(tasks.values(), key=lambda t: (PHASES.index(t.kind), t.id))
+
+
+def mapped_tags(wiring: Wiring, machine: MachineInstance, hop: str) -> float:
+    """The tags of ``machine`` mapped at translator ``hop``: those of the kinds of data the
+    software it feeds with them subscribes to (an ERP that takes counts and states is not
+    mapped the machine's alarms and process values)."""
+    kinds: set[MessageKind] = set()
+    for path in wiring.paths:
+        if path.machine == machine.id and hop in path.hops:
+            software = wiring.components[path.hops[-1]].params
+            assert isinstance(software, SoftwareParams)
+            kinds.update(software.subscribes)
+    shares = machine.params.tag_shares
+    return machine.params.tag_count * sum(shares.get(kind, 0.0) for kind in kinds)
 
 
 def _setup_id(tasks: dict[str, Task], component: str) -> str:

@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from testbed.metrics.effort import mapped_tags
 from testbed.params import EffortSettings, SoftwareParams, TranslatorParams
 from testbed.wiring import MachineInstance, Wiring
 
@@ -119,7 +120,8 @@ def switching_cost_hours(wiring: Wiring, machines: Sequence[MachineInstance],
                 params = replacement[hop]
                 assert isinstance(params, TranslatorParams)
                 factor = settings.semantic_mapping_factor if machine.params.semantic else 1.0
-                hours += machine.params.tag_count * params.minutes_per_tag / 60.0 * factor
+                hours += mapped_tags(wiring, machine, hop) * params.minutes_per_tag / 60.0 \
+                    * factor
         consumer = path.hops[-1]
         if consumer not in replaced and consumer not in reintegrated:
             reintegrated.add(consumer)

@@ -5,10 +5,11 @@ Benefits come from what the simulated run shows, scaled to a month:
 * breakdowns noticed sooner: without monitoring a breakdown is found on the next round, on
   average half the rounds interval after it happens; with it, when the alarm reaches the
   fastest consumer that takes alarms. Each hour sooner saves ``downtime_cost_gbp_per_hour``.
-* records not re-keyed: without a feed, each machine's output is written down once per
-  ``manual_record_interval`` and typed into every system that needs it. Where part counts
-  reach a system automatically (in the share of parts whose count arrived), that typing of
-  ``rekey_seconds_per_record`` is saved.
+* records not re-keyed: without a feed, the operator writes a production record per lot of
+  ``parts_per_record`` parts the run made (in working time, on the shop's calendar), and each
+  is typed into every system that needs it. Where part counts reach a system automatically
+  (in the share of parts whose count arrived), that typing of ``rekey_seconds_per_record`` is
+  saved.
 * less production lost: parts not made because critical software was unreachable cost
   ``margin_gbp_per_part`` each (a negative benefit).
 
@@ -115,11 +116,6 @@ def manual_machines(wiring: Wiring) -> set[str]:
     return manual
 
 
-def hand_records_per_machine(record: RunRecord, economics: Economics) -> float:
-    """Production records a machine's output is written down in by hand over the run."""
-    return record.horizon / economics.manual_record_interval
-
-
 @dataclass(frozen=True)
 class StatusQuo:
     """What the shop pays each month today, with no new connection, for what a candidate's
@@ -134,13 +130,12 @@ class StatusQuo:
 
 
 def status_quo(record: RunRecord, economics: Economics) -> StatusQuo:
-    """Today's cost, from the same run: every record of every machine that made parts typed
-    into every software the candidate feeds, and every breakdown found on the next round (half
-    the rounds interval late). A candidate's detection and re-keying benefits are the parts of
-    these it saves."""
+    """Today's cost, from the same run: every production record the run made typed into every
+    software the candidate feeds, and every breakdown found on the next round (half the rounds
+    interval late). A candidate's detection and re-keying benefits are the parts of these it
+    saves."""
     months = record.horizon / MONTH_S
-    making = sum(1 for parts in record.parts if parts > 0)
-    typed = len(record.consumers) * making * hand_records_per_machine(record, economics)
+    typed = len(record.consumers) * sum(record.records)
     rekeying = typed * economics.rekey_seconds_per_record / 3600.0 \
         * economics.clerical_rate_gbp_per_hour
     late_h = economics.rounds_interval / 2 / 3600.0
@@ -170,11 +165,11 @@ def money(wiring: Wiring, record: RunRecord, economics: Economics,
         sooner_h = max(0.0, baseline_h - mean_delay / 3600.0)
         detection += breakdowns * reached * sooner_h * economics.downtime_cost_gbp_per_hour
     manual = manual_machines(wiring)
-    records_per_machine = hand_records_per_machine(record, economics)
-    fed = sum(min(1.0, c.counts_delivered[m] / record.parts[m])
+    # The records the run made, each saved once for every system its counts reached.
+    fed = sum(min(1.0, c.counts_delivered[m] / record.parts[m]) * record.records[m]
               for c in record.consumers for m, name in enumerate(record.machines)
               if name not in manual and record.parts[m] > 0)
-    rekeying = fed * records_per_machine * economics.rekey_seconds_per_record / 3600.0 \
+    rekeying = fed * economics.rekey_seconds_per_record / 3600.0 \
         * economics.clerical_rate_gbp_per_hour
     lost_parts = sum(b / c for b, c in zip(record.blocked_time, record.mean_cycle, strict=True))
     production = lost_parts * economics.margin_gbp_per_part

@@ -24,7 +24,7 @@ class Assumption:
     source: str
 
 
-_DURATIONS = {"rounds_interval", "manual_record_interval", "poll_interval", "batch_interval",
+_DURATIONS = {"rounds_interval", "poll_interval", "batch_interval",
               "mtbf", "mttr", "value", "mean", "min", "low", "high"}
 
 

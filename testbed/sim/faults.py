@@ -4,7 +4,8 @@ driven by either engine.
 Every fault is an alternating renewal process: up for an exponential time of mean ``mtbf``,
 down for a repair time of mean ``mttr`` (exponential, constant or lognormal with
 ``repair_cv``), over and over, drawn from the element's own stream
-``stream(seed, "faults", *names)``. :func:`renewal` yields the draws in their one order, so the
+``stream(seed, "faults", *names)``; a machine's up times are operating time, on the shop's
+calendar (:mod:`testbed.sim.calendar`). :func:`renewal` yields the draws in their one order, so the
 message engine (a SimPy process waiting each) and the flow engine (a timeline of changes) see
 the same outages from the same seed by construction.
 
@@ -20,22 +21,32 @@ from enum import Enum
 
 from testbed.params import Faults
 from testbed.seeds import stream
+from testbed.sim.calendar import WorkingTime
 from testbed.sim.randomness import fault_samplers
 
 
-def renewal(faults: Faults, seed: int, *names: str) -> Iterator[tuple[float, bool]]:
+def renewal(faults: Faults, seed: int, *names: str,
+            operating: WorkingTime | None = None) -> Iterator[tuple[float, bool]]:
     """The element's changes, each as (time since the previous change, up after it): down
-    after an up time, up after a repair, and again."""
+    after an up time, up after a repair, and again. With ``operating`` (a machine's working
+    time) each up time is operating time: it elapses only in working time, so the same draws
+    fall later on the clock and every breakdown happens while the machine works."""
     up, down = fault_samplers(faults, stream(seed, "faults", *names))
+    t = 0.0
     while True:
-        yield up(), False
-        yield down(), True
+        wait = up() if operating is None else operating.span(t, up())
+        t += wait
+        yield wait, False
+        wait = down()
+        t += wait
+        yield wait, True
 
 
-def timeline(faults: Faults, seed: int, *names: str) -> Iterator[tuple[float, bool]]:
+def timeline(faults: Faults, seed: int, *names: str,
+             operating: WorkingTime | None = None) -> Iterator[tuple[float, bool]]:
     """The same changes at the times they happen: (time, up after it)."""
     t = 0.0
-    for wait, up in renewal(faults, seed, *names):
+    for wait, up in renewal(faults, seed, *names, operating=operating):
         t += wait
         yield t, up
 

@@ -9,6 +9,7 @@ from typing import Any
 from simpy import Environment
 from simpy.events import Event
 
+from testbed.sim.calendar import WorkingTime
 from testbed.sim.faults import GateChange, GateState
 from testbed.sim.ledger import Ledger
 from testbed.sim.network import ALARM, COUNT, SAMPLE, STATE, Message, Route, Stateful
@@ -47,6 +48,8 @@ class Machine(Stateful):
         self.breakdowns = 0
         self.blocked_time = 0.0
         self.gates: list[ProductionGate] = []
+        # the shop's working week: parts are made only in it
+        self.calendar = WorkingTime()
         self._repaired = env.event()
 
     def message(self, kind: int) -> Message:
@@ -78,15 +81,23 @@ class Machine(Stateful):
 
     def production(self) -> Process:
         env = self.env
+        calendar = self.calendar
         while self.running:
+            off = calendar.until_working(env.now)
+            if off:
+                # out of hours: the next cycle starts with the shift, gates checked then
+                yield env.timeout(off)
+                continue
             for gate in self.gates:
                 while gate.state.blocked:
                     since = env.now
                     yield gate.opened
-                    self.blocked_time += env.now - since
+                    # production is lost only in the hours the shop would have worked
+                    self.blocked_time += calendar.worked_between(since, env.now)
             if not self.up:
                 yield self._repaired
-            yield env.timeout(self.cycle())
+            # The cycle is working time: a part under way at the end of a shift pauses.
+            yield env.timeout(calendar.span(env.now, self.cycle()))
             if not self.up:
                 yield self._repaired
             if self.running:

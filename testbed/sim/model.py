@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from simpy import Environment
 
 from testbed.seeds import stream
+from testbed.sim.calendar import WorkingTime
 from testbed.sim.faults import renewal
 from testbed.sim.ledger import Ledger
 from testbed.sim.machines import Machine, Origin, Process, ProductionGate
@@ -42,7 +43,7 @@ class FactoryModel:
     """One architecture in one shop for one replication, at message level."""
 
     def __init__(self, machines: Sequence[MachineInstance], network: ShopNetwork,
-                 wiring: Wiring, seed: int, *,
+                 wiring: Wiring, seed: int, *, calendar: WorkingTime | None = None,
                  machine_class: Callable[..., Machine] = Machine,
                  consumer_class: Callable[..., Consumer] = Consumer) -> None:
         # Live mode passes subclasses that also publish what they make and receive.
@@ -50,7 +51,7 @@ class FactoryModel:
         self.consumer_class = consumer_class
         self.env = env = Environment()
         self.seed = seed
-        self.topology = top = elaborate(machines, network, wiring, seed)
+        self.topology = top = elaborate(machines, network, wiring, seed, calendar)
         self.instances = [m.instance for m in top.machines]
         n = len(self.instances)
         self.sizes = top.sizes
@@ -96,8 +97,10 @@ class FactoryModel:
     def _machine(self, node: MachineNode) -> Machine:
         p = node.instance.params
         rng = stream(self.seed, "machine", node.name, "cycle")
-        return self.machine_class(self.env, self.ledger, node.index, node.name,
-                                  sampler(p.cycle_time, rng), p.sample_interval)
+        machine = self.machine_class(self.env, self.ledger, node.index, node.name,
+                                     sampler(p.cycle_time, rng), p.sample_interval)
+        machine.calendar = self.topology.calendar
+        return machine
 
     def element(self, ref: Ref) -> Stateful:
         """The SimPy object of one of the topology's elements."""
@@ -114,7 +117,8 @@ class FactoryModel:
         self.server_list = list(self.servers.values())
         self.consumer_list = list(self.consumers.values())
         for source in self.topology.fault_sources():
-            changes = renewal(source.faults, self.seed, *source.names)
+            changes = renewal(source.faults, self.seed, *source.names,
+                              operating=source.operating)
             self.env.process(_alternate(self.env, self.element(source.element), changes))
 
     def _wire(self) -> None:

@@ -51,6 +51,9 @@ class RunRecord:
     blocked_time: list[float]
     mean_cycle: list[float]
     breakdowns: list[int] = field(default_factory=list)
+    # production records each machine's operator wrote by hand: one per lot of
+    # ``parts_per_record`` parts made, so they follow the parts the run made
+    records: list[int] = field(default_factory=list)
     downtime: dict[str, float] = field(default_factory=dict)
     outages: dict[str, int] = field(default_factory=dict)
     servers: list[QueueRecord] = field(default_factory=list)
@@ -84,6 +87,8 @@ def run_record(top: Topology, horizon: float, *, consumers: list[ConsumerRecord]
         blocked_time=blocked_time,
         mean_cycle=[m.instance.params.cycle_time.mean for m in top.machines],
         breakdowns=breakdowns,
+        records=[made // m.instance.params.parts_per_record
+                 for made, m in zip(parts, top.machines, strict=True)],
         in_flight_at_end=in_flight,
     )
     for ref, down, count in zip(top.elements(), downtime, outages, strict=True):

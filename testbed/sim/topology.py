@@ -23,6 +23,7 @@ from enum import Enum
 from typing import NamedTuple
 
 from testbed.params import Faults, LinkSpec, SoftwareParams, TranslatorParams
+from testbed.sim.calendar import WorkingTime
 from testbed.sim.network import KIND_NAMES
 from testbed.wiring import MachineInstance, ShopNetwork, Wiring, WiringError
 
@@ -165,11 +166,13 @@ class GateNode:
 
 @dataclass(frozen=True)
 class FaultSource:
-    """An element that fails and is repaired, and the names of its random stream."""
+    """An element that fails and is repaired, and the names of its random stream. A machine's
+    up times are ``operating`` time (the shop's working time), other elements' clock time."""
 
     element: Ref
     faults: Faults
     names: tuple[str, ...]
+    operating: WorkingTime | None = None
 
 
 @dataclass
@@ -181,6 +184,8 @@ class Topology:
     servers: list[ServerNode]
     consumers: list[ConsumerNode]
     machines: list[MachineNode]
+    # when machines work: the shop's calendar on the simulation's clock
+    calendar: WorkingTime = field(default_factory=WorkingTime)
     # every route in the order it was wired: first hops and hops between components mixed
     routes: list[RouteNode] = field(default_factory=list)
     origins: list[OriginNode] = field(default_factory=list)
@@ -247,12 +252,13 @@ class Topology:
         for m in self.machines:
             sources.append((Ref(Kind.MACHINE, m.index), m.instance.params.breakdowns,
                             ("breakdown", m.name)))
-        return [FaultSource(ref, faults, names) for ref, faults, names in sources
-                if faults is not None]
+        return [FaultSource(ref, faults, names,
+                            self.calendar if ref.kind is Kind.MACHINE else None)
+                for ref, faults, names in sources if faults is not None]
 
 
 def elaborate(machines: Sequence[MachineInstance], network: ShopNetwork, wiring: Wiring,
-              seed: int) -> Topology:
+              seed: int, calendar: WorkingTime | None = None) -> Topology:
     """The structure of one architecture in one shop: see the module's docstring."""
     instances = list(machines)
     index = {m.id: i for i, m in enumerate(instances)}
@@ -275,7 +281,8 @@ def elaborate(machines: Sequence[MachineInstance], network: ShopNetwork, wiring:
             servers.append(ServerNode(len(servers), cid, params, [[] for _ in instances],
                                       [[] for _ in instances]))
     top = Topology(seed, network, wiring, links, servers, consumers,
-                   [MachineNode(i, m.id, m) for i, m in enumerate(instances)])
+                   [MachineNode(i, m.id, m) for i, m in enumerate(instances)],
+                   calendar or WorkingTime())
     top.link_index = {link.name: link.index for link in links}
     top.server_index = {s.name: s.index for s in servers}
     top.consumer_index = {c.name: c.index for c in consumers}

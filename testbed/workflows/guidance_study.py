@@ -29,6 +29,7 @@ from testbed.registry import Registry
 from testbed.results.guidance import Change, StudyResults, VariantResult, Worse
 from testbed.scenario import Scenario
 from testbed.seeds import stream
+from testbed.sim.calendar import WorkingTime
 from testbed.sim.flow.window import Window, measure_windows
 from testbed.workflows.ranking import (
     COST_MEASURES,
@@ -58,8 +59,10 @@ def shared_windows(payload: Payload, scenario: Scenario, assembly: Assembly
     key = task_key({**payload, "replication": None})
     windows = _WINDOWS.pop(key, None)
     if windows is None:
-        windows = measure_windows(assembly.machines, assembly.network, assembly.wiring,
-                                  scenario.seed, min(scenario.flow_window, scenario.horizon))
+        windows = measure_windows(
+            assembly.machines, assembly.network, assembly.wiring, scenario.seed,
+            min(scenario.flow_window, scenario.horizon),
+            WorkingTime(scenario.shop.calendar).share_of(scenario.horizon))
     _WINDOWS[key] = windows
     if len(_WINDOWS) > _WINDOWS_KEPT:
         _WINDOWS.popitem(last=False)

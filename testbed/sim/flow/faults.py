@@ -2,8 +2,9 @@
 
 Outages, crashes, software failures and breakdowns are the fault processes of
 :mod:`testbed.sim.faults`, the message engine's own draws in their one order; scripted outages
-come as scheduled; production gates are :class:`~testbed.sim.faults.GateState` machines on this
-engine's clock. Each element's downtime and the machines' breakdowns and blocked time are
+come as scheduled; the starts and ends of the shop's working time (machines make parts only
+in it) are events too; production gates are :class:`~testbed.sim.faults.GateState` machines
+on this engine's clock. Each element's downtime and the machines' breakdowns and blocked time are
 added up as they happen. The state is a set of bits (:class:`~testbed.sim.flow.graph.Graph`):
 the elements that are down.
 """
@@ -12,14 +13,14 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterator
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from testbed.sim.faults import GateChange, GateState, timeline
 from testbed.sim.flow.graph import Graph
 from testbed.sim.network import ALARM, STATE
 from testbed.sim.queueing import mean_residual
 
-_FAULT, _SET, _EXPIRE = 0, 1, 2
+_FAULT, _SET, _EXPIRE, _SHIFT = 0, 1, 2, 3
 
 
 class Scripted(NamedTuple):
@@ -36,8 +37,9 @@ class _Event(NamedTuple):
     # keeps the heap from ever comparing two payloads
     seq: int
     # _FAULT: (element, up, the rest of its timeline); _SET: (element, up); _EXPIRE: (gate,
-    # epoch)
-    payload: tuple[int, bool, Iterator[tuple[float, bool]]] | tuple[int, bool] | tuple[int, int]
+    # epoch); _SHIFT: (working, the rest of the calendar's changes)
+    payload: (tuple[int, bool, Iterator[tuple[float, bool]]] | tuple[int, bool]
+              | tuple[int, int] | tuple[bool, Iterator[tuple[float, bool]]])
 
 
 class StateKey(NamedTuple):
@@ -46,6 +48,7 @@ class StateKey(NamedTuple):
     down: int  # the bits of the elements that are down
     running: bool  # before the horizon: machines emit
     stopped: bool  # a production gate is closed
+    working: bool  # in the shop's working time: machines make parts
 
 
 class Emitted(NamedTuple):
@@ -82,14 +85,16 @@ class FaultState:
         # machines emit until the horizon; after it the run only drains its buffers
         self.running = True
         self.gates = [GateState(g.tolerance) for g in top.gates]
-        # one bit per element that is down: with running and stopped, the plan's key
+        # one bit per element that is down: with running, stopped and working, the plan's key
         self.down_mask = 0
         self.blocked_since = 0.0
+        self.calendar = top.calendar
+        self.working = self.calendar.working(0.0)
         self._counter = 0
         self.events = self._fault_events(scripted)
 
     def key(self) -> StateKey:
-        return StateKey(self.down_mask, self.running, self.stopped())
+        return StateKey(self.down_mask, self.running, self.stopped(), self.working)
 
     def stopped(self) -> bool:
         return any(g.blocked for g in self.gates)
@@ -98,7 +103,8 @@ class FaultState:
         return not self.down_mask & self.graph.bits[e]
 
     def producing(self, m: int) -> bool:
-        return not self.down_mask & self.graph.machine_bits[m] and not self.stopped()
+        return self.working and not self.down_mask & self.graph.machine_bits[m] \
+            and not self.stopped()
 
     def next_change(self, limit: float) -> float:
         """When the next event falls, or ``limit`` if none falls before it."""
@@ -119,8 +125,13 @@ class FaultState:
             elif action == _SET:
                 element, up = payload  # type: ignore[misc]
                 self._set_state(element, bool(up), t, changes)
+            elif action == _SHIFT:
+                working, rest = cast(tuple[bool, Iterator[tuple[float, bool]]], payload)
+                self.working = working
+                nt, nworking = next(rest)
+                heapq.heappush(events, _Event(nt, _SHIFT, self._seq(), (nworking, rest)))
             else:
-                gate, epoch = payload  # type: ignore[misc]
+                gate, epoch = cast(tuple[int, int], payload)
                 self._expire(gate, epoch, t)
         self._gates_changed(t)
         return changes
@@ -171,7 +182,8 @@ class FaultState:
         """A gate opened: if none is closed now, the production stop is over."""
         if self.stopped():
             return
-        stop = min(t, self.horizon) - self.blocked_since
+        # production is lost only in the hours the shop would have worked
+        stop = self.calendar.worked_between(self.blocked_since, min(t, self.horizon))
         for m, node in enumerate(self.graph.top.machines):
             # The machine runs on into the stop until its cycle under way ends.
             self.blocked[m] += max(0.0, stop - mean_residual(node.instance.params.cycle_time))
@@ -187,10 +199,15 @@ class FaultState:
         top = self.graph.top
         events: list[_Event] = []
         for source in top.fault_sources():
-            changes = timeline(source.faults, top.seed, *source.names)
+            changes = timeline(source.faults, top.seed, *source.names,
+                               operating=source.operating)
             t, up = next(changes)
             events.append(_Event(t, _FAULT, self._seq(),
                                  (top.element(source.element), up, changes)))
+        shifts = self.calendar.changes()
+        first = next(shifts, None)
+        if first is not None:
+            events.append(_Event(first[0], _SHIFT, self._seq(), (first[1], shifts)))
         for change in scripted:
             events.append(_Event(change.time, _SET, self._seq(), (change.element, change.up)))
         heapq.heapify(events)

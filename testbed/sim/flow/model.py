@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from testbed.sim.calendar import WorkingTime
 from testbed.sim.flow.faults import Scripted
 from testbed.sim.flow.graph import Graph
 from testbed.sim.flow.run import FlowRun
@@ -24,16 +25,18 @@ class FlowModel:
 
     def __init__(self, machines: Sequence[MachineInstance], network: ShopNetwork,
                  wiring: Wiring, seed: int, window: float = DEFAULT_WINDOW_S,
-                 windows: list[Window] | None = None) -> None:
+                 windows: list[Window] | None = None,
+                 calendar: WorkingTime | None = None) -> None:
         """``windows``: up-state windows already measured for this shop and wiring (shared by
-        a region study's replications); by default each run measures its own."""
+        a region study's replications); by default each run measures its own. ``calendar``:
+        the shop's working time (default around the clock)."""
         self.instances = list(machines)
         self.network = network
         self.wiring = wiring
         self.seed = seed
         self.window = window
         self.windows = windows
-        self.topology = elaborate(machines, network, wiring, seed)
+        self.topology = elaborate(machines, network, wiring, seed, calendar)
         self.graph = Graph(self.topology)
         self.scripted: list[Scripted] = []
 
@@ -48,5 +51,6 @@ class FlowModel:
 
     def run(self, horizon: float) -> RunRecord:
         windows = self.windows or measure_windows(
-            self.instances, self.network, self.wiring, self.seed, min(self.window, horizon))
+            self.instances, self.network, self.wiring, self.seed, min(self.window, horizon),
+            self.topology.calendar.share_of(horizon))
         return FlowRun(self.graph, windows, self.scripted, horizon).run()

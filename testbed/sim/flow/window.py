@@ -19,13 +19,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from testbed.params import LinkSpec, SoftwareParams, TranslatorParams
+from testbed.params import Constant, DistributionSpec, LinkSpec, SoftwareParams, TranslatorParams
 from testbed.seeds import derive_seed
 from testbed.sim.model import FactoryModel
 from testbed.sim.sketch import QuantileSketch
 from testbed.wiring import MachineInstance, Placed, ShopNetwork, Wiring
 
 POLLS_PER_WINDOW = 20
+# the parameters of a distribution that scale with it
+_SCALES = ("value", "mean", "min", "low", "high")
+# a cycle no window lasts
+_NEVER_S = 1e15
 
 
 @dataclass
@@ -91,17 +95,35 @@ def _fault_free(wiring: Wiring, machines: set[str]) -> Wiring:
     return Wiring(components, paths, list(wiring.notes))
 
 
+def _slower(spec: DistributionSpec, share: float) -> DistributionSpec:
+    """A cycle time drawn as ``spec`` stretched to make parts at ``share`` of its rate; none
+    in a window when the share is zero."""
+    if share >= 1:
+        return spec
+    if share <= 0:
+        return Constant(dist="constant", value=_NEVER_S)
+    return spec.model_copy(update={f: getattr(spec, f) / share for f in _SCALES
+                                   if f in type(spec).model_fields})
+
+
 def measure_windows(machines: Sequence[MachineInstance], network: ShopNetwork,
-                    wiring: Wiring, seed: int, length: float) -> list[Window]:
-    """One fault-free message-level window per group of machines, on seeds of their own."""
+                    wiring: Wiring, seed: int, length: float,
+                    production_share: float = 1.0) -> list[Window]:
+    """One fault-free message-level window per group of machines, on seeds of their own.
+
+    ``production_share``: the share of the run in the shop's working time. The window's
+    machines make parts at that share of their rate, so its mix of counts among the other
+    messages is the run's on average (its latencies are scaled to the run's deliveries of
+    every kind alike), though never its bursts of a shift."""
     links: dict[str, LinkSpec] = {name: spec.model_copy(update={"outages": None})
                                   for name, spec in network.links.items()}
     quiet = ShopNetwork(links, network.backbone, network.internet)
     windows = []
     for span, group in sorted(window_groups(machines, wiring, length).items()):
         ids = {m.id for m in group}
-        steady = [dataclasses.replace(m, params=m.params.model_copy(update={"breakdowns": None}))
-                  for m in group]
+        steady = [dataclasses.replace(m, params=m.params.model_copy(update={
+            "breakdowns": None, "cycle_time": _slower(m.params.cycle_time, production_share)}))
+            for m in group]
         model = FactoryModel(steady, quiet, _fault_free(wiring, ids),
                              derive_seed(seed, "flow-window", span))
         record = model.run(span)
