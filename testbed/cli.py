@@ -24,7 +24,7 @@ from testbed.errors import InputError, Problem
 from testbed.experiments.executor import DaskExecutor, Executor, LocalExecutor, default_jobs
 from testbed.experiments.replications import tasks_of
 from testbed.experiments.tasks import TaskCache
-from testbed.files import write_atomically
+from testbed.files import OutDirError, claim_out_dir, write_atomically
 from testbed.guidance import load_guidance
 from testbed.loader import validate_document
 from testbed.region import load_region
@@ -269,7 +269,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                       file=sys.stderr)
                 return EXIT_BAD_INPUT
             return live_command(args, registry, err)
-    except InputError as exc:
+    except (InputError, OutDirError) as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_BAD_INPUT
     except PluginError as exc:
@@ -366,6 +366,7 @@ def _compare(args: argparse.Namespace, registry: Registry, err: Console,
              argv: Sequence[str] | None) -> int:
     scenario = _scenario(args, registry)
     command = _command(argv)
+    claim_out_dir(args.out)
     with _executor(args) as executor, _progress(err, args.quiet) as progress:
         bar = progress.add_task(f"simulating {scenario.name}", total=len(tasks_of(scenario)))
         results = compare(scenario, registry, args.scenario, executor, command,
@@ -400,6 +401,7 @@ def _verify(args: argparse.Namespace, registry: Registry, argv: Sequence[str] | 
         raise InputError(args.claims, [Problem("--claim", f"no claim has the id {i!r}; ids: "
                                                    f"{', '.join(c.id for c in document.claims)}")
                                 for i in sorted(unknown)])
+    claim_out_dir(args.out)
 
     def show(case: CaseVerdict) -> None:
         if not args.quiet:
@@ -422,6 +424,7 @@ def _guidance(args: argparse.Namespace, registry: Registry, err: Console,
               argv: Sequence[str] | None) -> int:
     guidance = load_guidance(args.guidance, registry)
     region = load_region(args.population, registry)
+    claim_out_dir(args.out)
     cache = TaskCache(args.out / ".cache")
     with _executor(args) as executor, _progress(err, args.quiet) as progress:
         bar = progress.add_task(f"{guidance.name} across {region.name}", total=None)
@@ -446,6 +449,7 @@ def _sweep(args: argparse.Namespace, registry: Registry, err: Console,
            argv: Sequence[str] | None) -> int:
     scenario = load_scenario(args.scenario, registry)
     parameters = dict(parse_param(text) for text in args.param)
+    claim_out_dir(args.out)
     with _executor(args) as executor, _progress(err, args.quiet) as progress:
         bar = progress.add_task(f"sweeping {scenario.name}", total=None)
         results = sweep(scenario, registry, parameters, executor,
@@ -464,6 +468,7 @@ def _sweep(args: argparse.Namespace, registry: Registry, err: Console,
 def _run(args: argparse.Namespace, registry: Registry, err: Console) -> int:
     scenario = _scenario(args, registry)
     tasks = tasks_of(scenario)
+    claim_out_dir(args.out)
     with _executor(args) as executor, _progress(err, args.quiet) as progress:
         bar = progress.add_task(f"simulating {scenario.name}", total=len(tasks))
         results = run_scenario(scenario, registry, args.scenario, executor,
