@@ -226,9 +226,10 @@ def _executor(args: argparse.Namespace) -> Iterator[Executor]:
 
 
 def _stdout() -> Console:
-    # Piped output is read by scripts and tests: never truncate it to a terminal's width.
+    # Piped output is read by scripts and tests: never truncate it to a terminal's width,
+    # unless COLUMNS says how wide the reader is.
     console = Console()
-    return console if console.is_terminal else Console(width=200)
+    return console if console.is_terminal or "COLUMNS" in os.environ else Console(width=200)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
