@@ -129,7 +129,7 @@ def bars(ident: str, title: str, rows: Sequence[Bar], fmt: Formatter) -> Markup:
     body = [_text(0, 18, title, size=14, weight="bold")]
     for tick in ticks:
         x = to_x(tick)
-        body.append(Markup('<line x1="{x:.1f}" y1="32" x2="{x:.1f}" y2="{y2:.1f}" '
+        body.append(Markup('<line class="grid" x1="{x:.1f}" y1="32" x2="{x:.1f}" y2="{y2:.1f}" '
                            'stroke="{colour}"/>').format(
             x=x, y2=height - 22, colour="#888" if tick == 0 else "#ddd"))
         body.append(_text(x, height - 6, fmt(tick), "middle", 10))
@@ -194,12 +194,12 @@ def lines(ident: str, title: str, series: Sequence[Series], x_label: str, y_labe
     body = [_text(0, 18, title, size=14, weight="bold")]
     for tick in marks:
         x = to_x(tick)
-        body.append(Markup('<line x1="{x:.1f}" y1="{y1}" x2="{x:.1f}" y2="{y2}" '
+        body.append(Markup('<line class="grid" x1="{x:.1f}" y1="{y1}" x2="{x:.1f}" y2="{y2}" '
                            'stroke="#ddd"/>').format(x=x, y1=top_pad, y2=top_pad + plot_h))
         body.append(_text(x, top_pad + plot_h + 16, x_fmt(tick), "middle", 10))
     for tick in y_ticks:
         y = to_y(tick)
-        body.append(Markup('<line x1="{x1}" y1="{y:.1f}" x2="{x2}" y2="{y:.1f}" '
+        body.append(Markup('<line class="grid" x1="{x1}" y1="{y:.1f}" x2="{x2}" y2="{y:.1f}" '
                            'stroke="#ddd"/>').format(x1=left, x2=WIDTH - right, y=y))
         body.append(_text(left - 6, y + 4, y_fmt(tick), "end", 10))
     body.append(_text((left + WIDTH - right) / 2, top_pad + plot_h + 34, x_label, "middle"))
@@ -238,7 +238,7 @@ def stacked(ident: str, title: str, rows: Sequence[tuple[str, Sequence[tuple[str
     axis_y = 36 + row_h * len(rows)
     for tick in ticks:
         x = label_w + tick * scale
-        body.append(Markup('<line x1="{x:.1f}" y1="32" x2="{x:.1f}" y2="{y2:.1f}" '
+        body.append(Markup('<line class="grid" x1="{x:.1f}" y1="32" x2="{x:.1f}" y2="{y2:.1f}" '
                            'stroke="#ddd"/>').format(x=x, y2=axis_y))
         body.append(_text(x, axis_y + 14, fmt(tick), "middle", 10))
     for i, (label, row) in enumerate(rows):
@@ -309,8 +309,8 @@ def diagram(ident: str, title: str, boxes: Sequence[Box],
     for a, b in edges:
         if a in centres and b in centres:
             (x1, y1), (x2, y2) = centres[a], centres[b]
-            paths.append(Markup('<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" '
-                                'stroke="#d1495b" stroke-opacity="0.6" stroke-width="1.5"/>'
-                                ).format(x1=x1, y1=y1, x2=x2, y2=y2))
+            paths.append(Markup('<line class="path" x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" '
+                                'y2="{y2:.1f}" stroke="#d1495b" stroke-opacity="0.6" '
+                                'stroke-width="1.5"/>').format(x1=x1, y1=y1, x2=x2, y2=y2))
     body = [_text(0, 18, title, size=14, weight="bold"), *bands, *paths, *drawn]
     return _svg(ident, title, y + 8, body)
