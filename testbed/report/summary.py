@@ -219,8 +219,6 @@ def sentences(results: Results, target: float) -> list[str]:
     return said
 
 
-
-
 def _software_sentence(results: Results) -> list[str]:
     """How fast the first-listed (best-ranked) architecture feeds each piece of software."""
     section = results.compare
