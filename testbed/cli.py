@@ -25,7 +25,7 @@ from testbed.experiments.executor import DaskExecutor, Executor, LocalExecutor, 
 from testbed.experiments.planning import outage_seconds, preview
 from testbed.experiments.replications import tasks_of
 from testbed.experiments.tasks import TaskCache
-from testbed.files import write_atomically
+from testbed.files import OutDirError, claim_out_dir, write_atomically
 from testbed.guidance import load_guidance
 from testbed.loader import validate_document
 from testbed.region import load_region
@@ -231,9 +231,10 @@ def _executor(args: argparse.Namespace) -> Iterator[Executor]:
 
 
 def _stdout() -> Console:
-    # Piped output is read by scripts and tests: never truncate it to a terminal's width.
+    # Piped output is read by scripts and tests: never truncate it to a terminal's width,
+    # unless COLUMNS says how wide the reader is.
     console = Console()
-    return console if console.is_terminal else Console(width=200)
+    return console if console.is_terminal or "COLUMNS" in os.environ else Console(width=200)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -274,7 +275,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                       file=sys.stderr)
                 return EXIT_BAD_INPUT
             return live_command(args, registry, err)
-    except InputError as exc:
+    except (InputError, OutDirError) as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_BAD_INPUT
     except PluginError as exc:
@@ -388,6 +389,7 @@ def _compare(args: argparse.Namespace, registry: Registry, err: Console,
              argv: Sequence[str] | None) -> int:
     scenario = _scenario(args, registry)
     command = _command(argv)
+    claim_out_dir(args.out)
     settings = scenario.compare
     lengths = sorted({*settings.outage_lengths, settings.afternoon})
     values = sum(len(w.values) for w in settings.what_if)
@@ -428,6 +430,7 @@ def _verify(args: argparse.Namespace, registry: Registry, argv: Sequence[str] | 
         raise InputError(args.claims, [Problem("--claim", f"no claim has the id {i!r}; ids: "
                                                    f"{', '.join(c.id for c in document.claims)}")
                                 for i in sorted(unknown)])
+    claim_out_dir(args.out)
 
     def show(case: CaseVerdict) -> None:
         if not args.quiet:
@@ -450,6 +453,7 @@ def _guidance(args: argparse.Namespace, registry: Registry, err: Console,
               argv: Sequence[str] | None) -> int:
     guidance = load_guidance(args.guidance, registry)
     region = load_region(args.population, registry)
+    claim_out_dir(args.out)
     cache = TaskCache(args.out / ".cache")
     with _executor(args) as executor, _progress(err, args.quiet) as progress:
         bar = progress.add_task(f"{guidance.name} across {region.name}", total=None)
@@ -474,6 +478,7 @@ def _sweep(args: argparse.Namespace, registry: Registry, err: Console,
            argv: Sequence[str] | None) -> int:
     scenario = load_scenario(args.scenario, registry)
     parameters = dict(parse_param(text) for text in args.param)
+    claim_out_dir(args.out)
     with _executor(args) as executor, _progress(err, args.quiet) as progress:
         bar = progress.add_task(f"sweeping {scenario.name}", total=None)
         results = sweep(scenario, registry, parameters, executor,
@@ -492,6 +497,7 @@ def _sweep(args: argparse.Namespace, registry: Registry, err: Console,
 def _run(args: argparse.Namespace, registry: Registry, err: Console) -> int:
     scenario = _scenario(args, registry)
     tasks = tasks_of(scenario)
+    claim_out_dir(args.out)
     _preview(args, registry, scenario, err)
     with _executor(args) as executor, _progress(err, args.quiet) as progress:
         bar = progress.add_task(f"simulating {scenario.name}", total=len(tasks))

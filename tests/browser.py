@@ -14,11 +14,13 @@ resolver answers "not found" for every name, so nothing reaches the network even
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
 import shutil
 import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -151,20 +153,15 @@ def require_browser() -> str:
     pytest.skip(f"no headless browser: {problem}")
 
 
-def open_report(html: Path, screenshot: Path) -> PageReport:
-    """Load ``html`` from disk in headless Chromium, offline, and write a full-page PNG."""
-    html = Path(html).resolve()
-    if not html.is_file():
-        raise FileNotFoundError(html)
+@contextlib.contextmanager
+def _page(errors: list[str], blocked: list[str],
+          width: int = VIEWPORT_WIDTH) -> Iterator[Any]:
+    """A page of headless Chromium, offline: every request that is not local is blocked and
+    recorded in ``blocked`` and ``errors``, as are console errors and crashes."""
     problem = browser_problem()
     if problem is not None:
         raise RuntimeError(f"no headless browser: {problem}")
     from playwright.sync_api import sync_playwright
-
-    screenshot = Path(screenshot)
-    screenshot.parent.mkdir(parents=True, exist_ok=True)
-    errors: list[str] = []
-    blocked: list[str] = []
 
     def on_route(route: Any) -> None:
         url = route.request.url
@@ -198,7 +195,7 @@ def open_report(html: Path, screenshot: Path) -> PageReport:
         )
         try:
             context = browser.new_context(
-                viewport={"width": VIEWPORT_WIDTH, "height": VIEWPORT_HEIGHT},
+                viewport={"width": width, "height": VIEWPORT_HEIGHT},
                 device_scale_factor=1,
                 reduced_motion="reduce",
                 service_workers="block",
@@ -211,14 +208,27 @@ def open_report(html: Path, screenshot: Path) -> PageReport:
             page.on("pageerror", lambda exc: errors.append(f"uncaught page error: {exc}"))
             page.on("requestfailed", on_request_failed)
             page.on("crash", lambda _page: errors.append("page crashed"))
-
-            page.goto(html.as_uri(), wait_until="load")
-            page.evaluate(_SETTLE_JS)
-            charts = page.evaluate(_CHARTS_JS, DRAWN)
-            text = page.evaluate("() => document.body ? document.body.innerText : ''")
-            page.screenshot(path=str(screenshot), full_page=True)
+            yield page
         finally:
             browser.close()
+
+
+def open_report(html: Path, screenshot: Path) -> PageReport:
+    """Load ``html`` from disk in headless Chromium, offline, and write a full-page PNG."""
+    html = Path(html).resolve()
+    if not html.is_file():
+        raise FileNotFoundError(html)
+    screenshot = Path(screenshot)
+    screenshot.parent.mkdir(parents=True, exist_ok=True)
+    errors: list[str] = []
+    blocked: list[str] = []
+
+    with _page(errors, blocked) as page:
+        page.goto(html.as_uri(), wait_until="load")
+        page.evaluate(_SETTLE_JS)
+        charts = page.evaluate(_CHARTS_JS, DRAWN)
+        text = page.evaluate("() => document.body ? document.body.innerText : ''")
+        page.screenshot(path=str(screenshot), full_page=True)
 
     blank = [c["name"] for c in charts if c["width"] <= 0 or c["height"] <= 0 or c["drawn"] == 0]
     return PageReport(
@@ -229,3 +239,105 @@ def open_report(html: Path, screenshot: Path) -> PageReport:
         text=text,
         blocked_requests=blocked,
     )
+
+
+# A4 less the pages' 12 mm margins (templates/base.html's @page), in CSS pixels (96 per inch):
+# the box Chromium lays a printed page out in.
+MM = 96 / 25.4
+PRINT_WIDTH, PRINT_HEIGHT = round((210 - 24) * MM), (297 - 24) * MM
+
+# Under print styles: every table's box against the page's, every cell whose content is wider
+# than the cell (cut off on paper), and where the summary ends.
+_PRINT_JS = """
+() => {
+  const page = document.documentElement.clientWidth;
+  const name = (el, i) => el.id || (el.tagName.toLowerCase() + '#' + i);
+  const wide = Array.from(document.querySelectorAll('table')).map((t, i) => {
+    const r = t.getBoundingClientRect();
+    return {name: name(t, i), left: r.left, right: r.right};
+  }).filter((t) => t.left < -0.5 || t.right > page + 0.5).map((t) => t.name);
+  const clipped = Array.from(document.querySelectorAll('th, td, div.scroll'))
+    .filter((el) => el.scrollWidth > el.clientWidth + 1)
+    .map((el) => el.textContent.trim().slice(0, 40));
+  const summary = document.querySelector('#answers');
+  return {page, wide, clipped, documentWidth: document.documentElement.scrollWidth,
+          summaryTop: summary ? summary.getBoundingClientRect().top + window.scrollY : null,
+          summaryBottom: summary ? summary.getBoundingClientRect().bottom + window.scrollY
+                                 : null};
+}
+"""
+
+
+@dataclass
+class PrintReport:
+    pages: int  # pages of the PDF Chromium printed
+    pdf: Path
+    wide_tables: list[str]  # ids of tables wider than the printed page's box
+    clipped_cells: list[str]  # the start of the text of each cell whose content overflows it
+    document_width: float  # the printed layout's width; more than the page's means cut off
+    page_width: float
+    summary_top: float | None  # where #answers starts and ends in the printed layout (px)
+    summary_bottom: float | None
+    console_errors: list[str]
+
+
+def print_report(html: Path, pdf: Path) -> PrintReport:
+    """Print ``html`` as Chromium does to PDF (A4, print styles), write the PDF, and measure the
+    printed layout: the same box, the same styles."""
+    html = Path(html).resolve()
+    pdf = Path(pdf)
+    pdf.parent.mkdir(parents=True, exist_ok=True)
+    errors: list[str] = []
+    with _page(errors, [], width=PRINT_WIDTH) as page:
+        page.goto(html.as_uri(), wait_until="load")
+        page.emulate_media(media="print")
+        page.evaluate(_SETTLE_JS)
+        layout = page.evaluate(_PRINT_JS)
+        page.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True)
+    # Each page of a PDF is an object of /Type /Page (the tree above them is /Pages).
+    pages = len(re.findall(rb"/Type\s*/Page(?![a-z])", pdf.read_bytes()))
+    return PrintReport(pages=pages, pdf=pdf, wide_tables=layout["wide"],
+                       clipped_cells=layout["clipped"], document_width=layout["documentWidth"],
+                       page_width=layout["page"], summary_top=layout["summaryTop"],
+                       summary_bottom=layout["summaryBottom"], console_errors=errors)
+
+
+# In every chart: pairs of texts whose boxes overlap (overprinted labels or legends), and
+# lines drawn through a text: any line but the light grid behind the figures (line.grid) and a
+# diagram's data paths, which run under its boxes (line.path).
+_OVERLAPS_JS = """
+() => {
+  const found = [];
+  const meet = (a, b, pad) => a.left < b.right - pad && b.left < a.right - pad
+                              && a.top < b.bottom - pad && b.top < a.bottom - pad;
+  for (const svg of document.querySelectorAll('svg.chart')) {
+    const texts = Array.from(svg.querySelectorAll('text'))
+      .filter((t) => t.textContent.trim())
+      .map((t) => [t.textContent.trim(), t.getBoundingClientRect()]);
+    for (let i = 0; i < texts.length; i++) {
+      for (let j = i + 1; j < texts.length; j++) {
+        if (meet(texts[i][1], texts[j][1], 1)) {
+          found.push(`${svg.id}: "${texts[i][0]}" overprints "${texts[j][0]}"`);
+        }
+      }
+    }
+    for (const line of svg.querySelectorAll('line:not(.grid):not(.path)')) {
+      const r = line.getBoundingClientRect();
+      for (const [text, box] of texts) {
+        if (meet(r, box, 0.5)) { found.push(`${svg.id}: a line runs through "${text}"`); }
+      }
+    }
+  }
+  return found;
+}
+"""
+
+
+def chart_overlaps(html: Path) -> list[str]:
+    """What a reader would see printed over something else in the page's charts."""
+    errors: list[str] = []
+    with _page(errors, []) as page:
+        page.goto(Path(html).resolve().as_uri(), wait_until="load")
+        page.evaluate(_SETTLE_JS)
+        found: list[str] = page.evaluate(_OVERLAPS_JS)
+    return found + errors

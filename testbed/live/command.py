@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from testbed.errors import InputError, Problem
+from testbed.files import claim_out_dir
 from testbed.live.outputs import write
 from testbed.live.security import is_loopback, load_users
 from testbed.live.session import LiveOptions, LiveRun, LiveStatus
@@ -50,6 +51,7 @@ def _options(args: argparse.Namespace) -> LiveOptions:
 def live_command(args: argparse.Namespace, registry: Registry, err: Console) -> int:
     scenario = load_scenario(args.scenario, registry)
     options = _options(args)
+    claim_out_dir(args.out)
     if not args.debug_protocols:
         # asyncua and pymodbus log every reconnect and revised parameter, and log with a
         # traceback what they then raise; the status line and our own errors say what a user

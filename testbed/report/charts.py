@@ -56,6 +56,44 @@ def _swatch(x: float, y: float, colour: str) -> Markup:
         x=x, y=y - 9, colour=colour)
 
 
+def text_width(text: str, size: int = 11) -> float:
+    """A generous estimate of a sans-serif text's width: no font is embedded, so the layout
+    must leave room for the widest a reader's font might draw it."""
+    return len(text) * size * 0.62
+
+
+LEGEND_ROW = 20
+
+
+def _legend_rows(labels: Sequence[str], width: float) -> list[list[tuple[float, str]]]:
+    """The legend's entries flowed into rows no wider than ``width``: (x offset, label) each,
+    so no label runs over the next however long the names are."""
+    rows: list[list[tuple[float, str]]] = [[]]
+    x = 0.0
+    for label in labels:
+        entry = 18 + text_width(label) + 16
+        if rows[-1] and x + entry > width:
+            rows.append([])
+            x = 0.0
+        rows[-1].append((x, label))
+        x += entry
+    return rows
+
+
+def _legend(left: float, top: float, rows: list[list[tuple[float, str]]],
+            colours: Sequence[str]) -> list[Markup]:
+    body: list[Markup] = []
+    index = 0
+    for r, row in enumerate(rows):
+        for offset, label in row:
+            x, y = left + offset, top + r * LEGEND_ROW
+            body.append(_swatch(x, y, colours[index]))
+            body.append(Markup('<text class="legend" x="{x:.1f}" y="{y:.1f}" font-size="11">'
+                               '{label}</text>').format(x=x + 18, y=y + 1, label=label))
+            index += 1
+    return body
+
+
 def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     """Round tick values covering [low, high] (steps of 1, 2 or 5 times a power of ten)."""
     if high <= low:
@@ -72,60 +110,80 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
 
 
 def bars(ident: str, title: str, rows: Sequence[Bar], fmt: Formatter) -> Markup:
-    """Horizontal bars, one per row, with the 95 % interval as a whisker where given."""
-    label_w, right = 230, 90
+    """Horizontal bars from zero, one per row, with the 95 % interval as a whisker where given.
+    Values may be negative (a change that went down): the axis then spans zero. A row's value is
+    written right of both its bar and its whisker, so no line crosses a label."""
+    label_w = min(230.0, 16 + max([text_width(r.label, 12) for r in rows] + [60.0]))
+    texts = [r.text or fmt(r.value) for r in rows]
+    right = 12 + max([text_width(t) for t in texts] + [40.0])
     area = WIDTH - label_w - right
     row_h = 26
     height = 40 + row_h * len(rows) + 24
-    top = max([r.high if r.high is not None else r.value for r in rows] + [0.0])
-    ticks = nice_ticks(0.0, top or 1.0)
-    scale = area / ticks[-1]
+    ends = [v for r in rows for v in (r.value, r.low, r.high) if v is not None]
+    ticks = nice_ticks(min([*ends, 0.0]), max([*ends, 0.0]) or 1.0)
+    scale = area / (ticks[-1] - ticks[0])
+
+    def to_x(v: float) -> float:
+        return label_w + (v - ticks[0]) * scale
+
     body = [_text(0, 18, title, size=14, weight="bold")]
     for tick in ticks:
-        x = label_w + tick * scale
-        body.append(Markup('<line x1="{x:.1f}" y1="32" x2="{x:.1f}" y2="{y2:.1f}" '
-                           'stroke="#ddd"/>').format(x=x, y2=height - 22))
+        x = to_x(tick)
+        body.append(Markup('<line class="grid" x1="{x:.1f}" y1="32" x2="{x:.1f}" y2="{y2:.1f}" '
+                           'stroke="{colour}"/>').format(
+            x=x, y2=height - 22, colour="#888" if tick == 0 else "#ddd"))
         body.append(_text(x, height - 6, fmt(tick), "middle", 10))
-    for i, row in enumerate(rows):
+    for i, (row, text) in enumerate(zip(rows, texts, strict=True)):
         y = 36 + i * row_h
         colour = PALETTE[i % len(PALETTE)]
-        width = max(row.value, 0.0) * scale
+        x0, x1 = sorted((to_x(0.0), to_x(row.value)))
         body.append(_text(label_w - 8, y + 15, row.label, "end"))
-        body.append(Markup('<rect x="{x}" y="{y}" width="{width:.1f}" height="{height}" '
-                           'fill="{colour}"/>').format(x=label_w, y=y + 3, width=width,
+        body.append(Markup('<rect x="{x:.1f}" y="{y}" width="{width:.1f}" height="{height}" '
+                           'fill="{colour}"/>').format(x=x0, y=y + 3, width=x1 - x0,
                                                        height=row_h - 8, colour=colour))
+        reach = x1
         if row.low is not None and row.high is not None:
-            x1, x2 = label_w + row.low * scale, label_w + row.high * scale
+            w1, w2 = to_x(row.low), to_x(row.high)
             mid = y + row_h / 2 - 1
-            body.append(Markup('<line x1="{x1:.1f}" y1="{mid:.1f}" x2="{x2:.1f}" y2="{mid:.1f}" '
-                               'stroke="#222" stroke-width="1.5"/>').format(x1=x1, x2=x2,
-                                                                            mid=mid))
-        body.append(_text(label_w + width + 6, y + 15, row.text or fmt(row.value), size=11))
+            body.append(Markup('<line class="interval" x1="{x1:.1f}" y1="{mid:.1f}" '
+                               'x2="{x2:.1f}" y2="{mid:.1f}" stroke="#222" '
+                               'stroke-width="1.5"/>').format(x1=w1, x2=w2, mid=mid))
+            reach = max(reach, w1, w2)
+        body.append(_text(reach + 6, y + 15, text, size=11))
     return _svg(ident, title, height, body)
 
 
 def lines(ident: str, title: str, series: Sequence[Series], x_label: str, y_label: str,
-          x_fmt: Formatter, y_fmt: Formatter, log_x: bool = False) -> Markup:
-    """One line per series with markers, and a legend."""
-    left, right, top_pad, legend_h = 70, 20, 36, 20 * math.ceil(len(series) / 3)
+          x_fmt: Formatter, y_fmt: Formatter, log_x: bool = False,
+          x_ticks: Sequence[float] | None = None) -> Markup:
+    """One line per series with markers, and a legend. ``x_ticks``: where the x axis is marked
+    (a sweep's own values), instead of round numbers from zero."""
+    left, right, top_pad = 70, 20, 36
+    legend = _legend_rows([s.label for s in series], WIDTH - left - right)
     plot_h = 260
-    height = top_pad + plot_h + 50 + legend_h
+    height = top_pad + plot_h + 50 + LEGEND_ROW * len(legend)
     xs = [x for s in series for x, _ in s.points if not log_x or x > 0]
     ys = [y for s in series for _, y in s.points]
-    if log_x:
+    if x_ticks:
+        marks = sorted(x_ticks)
+        low, high = marks[0], marks[-1] if marks[-1] > marks[0] else marks[0] + 1.0
+
+        def to_x(v: float) -> float:
+            return left + (v - low) / (high - low) * (WIDTH - left - right)
+    elif log_x:
         lo_e = math.floor(math.log10(min(xs))) if xs else 0
         hi_e = math.ceil(math.log10(max(xs))) if xs else 1
         hi_e = max(hi_e, lo_e + 1)
-        x_ticks = [10.0 ** e for e in range(lo_e, hi_e + 1)]
+        marks = [10.0 ** e for e in range(lo_e, hi_e + 1)]
 
         def to_x(v: float) -> float:
-            share = (math.log10(max(v, x_ticks[0])) - lo_e) / (hi_e - lo_e)
+            share = (math.log10(max(v, marks[0])) - lo_e) / (hi_e - lo_e)
             return left + share * (WIDTH - left - right)
     else:
-        x_ticks = nice_ticks(min([*xs, 0.0]), max([*xs, 1.0]))
+        marks = nice_ticks(min([*xs, 0.0]), max([*xs, 1.0]))
 
         def to_x(v: float) -> float:
-            share = (v - x_ticks[0]) / (x_ticks[-1] - x_ticks[0])
+            share = (v - marks[0]) / (marks[-1] - marks[0])
             return left + share * (WIDTH - left - right)
     y_ticks = nice_ticks(min([*ys, 0.0]), max([*ys, 1.0]))
 
@@ -134,14 +192,14 @@ def lines(ident: str, title: str, series: Sequence[Series], x_label: str, y_labe
         return top_pad + plot_h - share * plot_h
 
     body = [_text(0, 18, title, size=14, weight="bold")]
-    for tick in x_ticks:
+    for tick in marks:
         x = to_x(tick)
-        body.append(Markup('<line x1="{x:.1f}" y1="{y1}" x2="{x:.1f}" y2="{y2}" '
+        body.append(Markup('<line class="grid" x1="{x:.1f}" y1="{y1}" x2="{x:.1f}" y2="{y2}" '
                            'stroke="#ddd"/>').format(x=x, y1=top_pad, y2=top_pad + plot_h))
         body.append(_text(x, top_pad + plot_h + 16, x_fmt(tick), "middle", 10))
     for tick in y_ticks:
         y = to_y(tick)
-        body.append(Markup('<line x1="{x1}" y1="{y:.1f}" x2="{x2}" y2="{y:.1f}" '
+        body.append(Markup('<line class="grid" x1="{x1}" y1="{y:.1f}" x2="{x2}" y2="{y:.1f}" '
                            'stroke="#ddd"/>').format(x1=left, x2=WIDTH - right, y=y))
         body.append(_text(left - 6, y + 4, y_fmt(tick), "end", 10))
     body.append(_text((left + WIDTH - right) / 2, top_pad + plot_h + 34, x_label, "middle"))
@@ -159,10 +217,8 @@ def lines(ident: str, title: str, series: Sequence[Series], x_label: str, y_labe
         body.extend(Markup('<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"/>').format(
                         x=x, y=y, colour=colour)
                     for x, y in points)
-        lx = left + (i % 3) * 220
-        ly = top_pad + plot_h + 52 + (i // 3) * 20
-        body.append(_swatch(lx, ly, colour))
-        body.append(_text(lx + 18, ly + 1, s.label, size=11))
+    body += _legend(left, top_pad + plot_h + 52, legend,
+                    [PALETTE[i % len(PALETTE)] for i in range(len(series))])
     return _svg(ident, title, height, body)
 
 
@@ -173,8 +229,8 @@ def stacked(ident: str, title: str, rows: Sequence[tuple[str, Sequence[tuple[str
     label_w, right = 230, 90
     area = WIDTH - label_w - right
     row_h = 26
-    legend_h = 20 * math.ceil(len(parts) / 4)
-    height = 40 + row_h * len(rows) + 24 + legend_h
+    legend = _legend_rows(parts, WIDTH - 20)
+    height = 40 + row_h * len(rows) + 24 + LEGEND_ROW * len(legend)
     top = max([sum(v for _, v in row) for _, row in rows] + [0.0])
     ticks = nice_ticks(0.0, top or 1.0)
     scale = area / ticks[-1]
@@ -182,7 +238,7 @@ def stacked(ident: str, title: str, rows: Sequence[tuple[str, Sequence[tuple[str
     axis_y = 36 + row_h * len(rows)
     for tick in ticks:
         x = label_w + tick * scale
-        body.append(Markup('<line x1="{x:.1f}" y1="32" x2="{x:.1f}" y2="{y2:.1f}" '
+        body.append(Markup('<line class="grid" x1="{x:.1f}" y1="32" x2="{x:.1f}" y2="{y2:.1f}" '
                            'stroke="#ddd"/>').format(x=x, y2=axis_y))
         body.append(_text(x, axis_y + 14, fmt(tick), "middle", 10))
     for i, (label, row) in enumerate(rows):
@@ -199,11 +255,8 @@ def stacked(ident: str, title: str, rows: Sequence[tuple[str, Sequence[tuple[str
                 value=fmt(value)))
             x += width
         body.append(_text(x + 6, y + 15, fmt(sum(v for _, v in row)), size=11))
-    for j, name in enumerate(parts):
-        lx = label_w + (j % 4) * 120 - 100
-        ly = axis_y + 36 + (j // 4) * 20
-        body.append(_swatch(lx, ly, PALETTE[j % len(PALETTE)]))
-        body.append(_text(lx + 18, ly + 1, name, size=11))
+    body += _legend(10, axis_y + 36, legend, [PALETTE[j % len(PALETTE)]
+                                              for j in range(len(parts))])
     return _svg(ident, title, height, body)
 
 
@@ -256,8 +309,8 @@ def diagram(ident: str, title: str, boxes: Sequence[Box],
     for a, b in edges:
         if a in centres and b in centres:
             (x1, y1), (x2, y2) = centres[a], centres[b]
-            paths.append(Markup('<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" '
-                                'stroke="#d1495b" stroke-opacity="0.6" stroke-width="1.5"/>'
-                                ).format(x1=x1, y1=y1, x2=x2, y2=y2))
+            paths.append(Markup('<line class="path" x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" '
+                                'y2="{y2:.1f}" stroke="#d1495b" stroke-opacity="0.6" '
+                                'stroke-width="1.5"/>').format(x1=x1, y1=y1, x2=x2, y2=y2))
     body = [_text(0, 18, title, size=14, weight="bold"), *bands, *paths, *drawn]
     return _svg(ident, title, y + 8, body)

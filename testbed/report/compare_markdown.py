@@ -10,10 +10,14 @@ from testbed.report.format import with_interval
 from testbed.report.summary import (
     BOM_COLUMNS,
     GLANCE_COLUMNS,
+    SOFTWARE_METRICS,
     bill_of_materials,
     glance,
     sentences,
+    software_label,
+    software_rows,
 )
+from testbed.report.words import figure_name
 from testbed.results.run import Results
 from testbed.units import format_duration
 
@@ -40,6 +44,13 @@ def render(results: Results, found: Sequence[Assumption], description: str,
                   *_table(["configuration", *(h for h, _ in BOM_COLUMNS)],
                           [[row.architecture, *(c.text for c in row.cells)] for row in bom]),
                   ""]
+    software = software_rows(results)
+    if software:
+        lines += ["## How fast each piece of software gets its data", "",
+                  *_table(["configuration", "software", *(h for _, h in SOFTWARE_METRICS)],
+                          [[row.architecture, software_label(row),
+                            *(with_interval(s) for s in row.summaries)] for row in software]),
+                  ""]
     section = results.compare
     if section:
         weights = ", ".join(f"{k} x{v:g}" for k, v in section.priorities.items())
@@ -62,7 +73,8 @@ def render(results: Results, found: Sequence[Assumption], description: str,
     for metric in METRICS:
         summaries = [results.architectures[n].metrics.get(metric) for n in names]
         if any(s is not None for s in summaries):
-            rows.append([f"`{metric}`", *(with_interval(s) for s in summaries)])
+            rows.append([f"{figure_name(metric)} (`{metric}`)",
+                         *(with_interval(s) for s in summaries)])
     lines += ["## Every figure", "",
               f"Mean ± half the 95 % interval over {results.replications} replications of "
               f"{format_duration(results.horizon_s)}; definitions in `docs/metrics.md`.", "",

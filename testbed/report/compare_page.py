@@ -21,11 +21,16 @@ from testbed.report.format import number
 from testbed.report.summary import (
     BOM_COLUMNS,
     GLANCE_COLUMNS,
+    SOFTWARE_METRICS,
+    GlanceRow,
     bill_of_materials,
     glance,
     sentences,
+    software_label,
+    software_rows,
 )
 from testbed.report.templating import render as render_template
+from testbed.report.words import figure_name
 from testbed.results.run import Results
 from testbed.units import format_duration
 
@@ -57,14 +62,51 @@ def _what_if(results: Results) -> list[dict[str, Any]]:
 
 
 def _evidence(results: Results) -> list[dict[str, Any]]:
-    """A row a metric any architecture has: its definition and each architecture's summary."""
+    """A row a metric any architecture has: its name in words, its definition and each
+    architecture's summary."""
     rows = []
     for metric, definition in METRICS.items():
         figures = [(name, arch.metrics.get(metric))
                    for name, arch in results.architectures.items()]
         if any(summary is not None for _, summary in figures):
-            rows.append({"metric": metric, "summary": definition.summary, "figures": figures})
+            rows.append({"metric": metric, "name": figure_name(metric),
+                         "summary": definition.summary, "figures": figures})
     return rows
+
+
+# The at-a-glance figures in stacked tables of a few columns each, so the summary fits a
+# printed page and a phone: one wide table would squeeze every column to a word a line, or be
+# cut at the page's edge. A column no group names (a figure added later) joins a table of its
+# own rather than widening one of these.
+GLANCE_GROUPS = (
+    ("What it costs", ("rank", "up front", "per month")),
+    ("What it returns", ("pays back in", "cost of ownership", "net present value")),
+    ("Putting it in", ("weeks to put in", "your staff's hours")),
+    ("When the broadband fails, and leaving", ("data lost in the afternoon outage",
+                                               "parts lost in it", "leaving the vendor")),
+)
+MOST_COLUMNS = 5
+
+
+def _glance_tables(rows: list[GlanceRow]) -> list[dict[str, Any]]:
+    """Each group's headings and, a row per architecture, its cells."""
+    named = {h for _, headings in GLANCE_GROUPS for h in headings}
+    rest = [h for h in GLANCE_COLUMNS if h not in named]
+    groups = [(title, [h for h in headings if h in GLANCE_COLUMNS])
+              for title, headings in GLANCE_GROUPS]
+    groups += [("More", rest[i:i + MOST_COLUMNS]) for i in range(0, len(rest), MOST_COLUMNS)]
+    return [{"title": title,
+             "headers": ["configuration", *headings],
+             "rows": [(row.architecture, [row.cells[GLANCE_COLUMNS.index(h)] for h in headings])
+                      for row in rows]}
+            for title, headings in groups if headings]
+
+
+def _software(results: Results) -> dict[str, Any]:
+    """Each consuming software's own figures, a row per architecture and software."""
+    return {"headers": ["configuration", "software", *(h for _, h in SOFTWARE_METRICS)],
+            "rows": [(row.architecture, software_label(row), row.cells)
+                     for row in software_rows(results)]}
 
 
 def _charts(results: Results) -> list[Markup]:
@@ -149,14 +191,13 @@ def render(results: Results, found: Sequence[Assumption], description: str,
         tool_version=results.tool_version,
         results=results,
         sentences=sentences(results, target),
-        glance_headers=["configuration", *GLANCE_COLUMNS],
-        glance=glance(results),
+        glance=_glance_tables(glance(results)),
         bom_headers=["configuration", *(h for h, _ in BOM_COLUMNS)],
         bom=bill_of_materials(results),
+        software=_software(results),
         ranking=_ranking(results),
         what_if=_what_if(results),
-        evidence_headers=["figure", *(h for name in results.architectures
-                                      for h in (name, "95 % interval"))],
+        evidence_headers=["figure", *results.architectures],
         evidence=_evidence(results),
         charts=_charts(results),
         diagrams=_diagrams(results),

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from testbed.results.run import MetricSummary
 from testbed.units import format_duration
 
@@ -43,3 +46,33 @@ def interval(summary: MetricSummary | None) -> str:
 def compact(value: float | None) -> str:
     """Four significant figures with thousands separators, or "-" for no value."""
     return "-" if value is None else f"{value:,.4g}"
+
+
+TIME_UNITS = ((86_400.0, "days"), (3600.0, "h"), (60.0, "min"), (1.0, "s"), (0.001, "ms"))
+
+
+@dataclass(frozen=True)
+class Axis:
+    """A chart's value axis for a figure: values are multiplied by ``factor`` before plotting,
+    so round ticks fall on round numbers of the unit named in ``label`` (0, 20, 40 min rather
+    than 0, 33.3min, 1.11h, which is what round milliseconds become)."""
+
+    factor: float
+    label: str
+    fmt: Callable[[float], str]
+
+
+def value_axis(unit: str, highest: float) -> Axis:
+    """The axis for a figure's values in ``unit`` up to ``highest``, named by the quantity and
+    the unit its ticks are in, e.g. "time (min)", "share (%)", "pounds (£)"."""
+    if unit in ("ms", "s"):
+        seconds = abs(highest) / (1000.0 if unit == "ms" else 1.0)
+        size, name = next(((s, n) for s, n in TIME_UNITS if seconds >= s), TIME_UNITS[-1])
+        factor = (0.001 if unit == "ms" else 1.0) / size
+        return Axis(factor, f"time ({name})", lambda v: f"{v:g}")
+    if unit == "fraction":
+        return Axis(100.0, "share (%)", lambda v: f"{v:g}%")
+    if unit.startswith("GBP"):
+        return Axis(1.0, "pounds (£)" + unit[3:].replace("/", " a "),
+                    lambda v: number(v, unit))
+    return Axis(1.0, unit, lambda v: number(v, unit))

@@ -8,6 +8,7 @@ from testbed.metrics.definitions import METRICS
 from testbed.report import charts
 from testbed.report.format import number
 from testbed.report.templating import render as render_template
+from testbed.report.words import figure_name
 from testbed.results.guidance import Change, StudyResults
 from testbed.units import format_duration
 
@@ -77,8 +78,9 @@ def render_html(results: StudyResults) -> str:
                 low, high = change.ci95 or (None, None)
                 bars.append(charts.Bar(v, change.mean_change, low, high,
                                        _change_text(change)))
-        if bars and any(b.value > 0 for b in bars):
-            chart_list.append(charts.bars(f"chart-{metric}", f"Change in {metric}", bars,
+        if bars and any(b.value != 0 for b in bars):
+            chart_list.append(charts.bars(f"chart-{metric}",
+                                          f"Change in: {figure_name(metric).lower()}", bars,
                                           _formatter(METRICS[metric].unit)))
     by_variant = []
     for v in variants:

@@ -36,15 +36,54 @@ GLANCE_COLUMNS = ("rank", "up front", "per month", "pays back in", "cost of owne
 TODAY = "today (no new connection)"
 
 
-def _summary_cell(metrics: dict[str, MetricSummary], metric: str) -> Cell:
-    summary = metrics.get(metric)
+def _metric_cell(arch: ArchitectureResult, metric: str) -> Cell:
+    return _cell(arch.metrics.get(metric), metric)
+
+
+def _cell(summary: MetricSummary | None, metric: str) -> Cell:
     if summary is None or summary.mean is None:
         return Cell("-", metric, None)
     return Cell(number(summary.mean, summary.unit), metric, summary.mean)
 
 
-def _metric_cell(arch: ArchitectureResult, metric: str) -> Cell:
-    return _summary_cell(arch.metrics, metric)
+def _summary_cell(metrics: dict[str, MetricSummary], metric: str) -> Cell:
+    return _cell(metrics.get(metric), metric)
+
+
+# Each consuming software's own figures: an MES fed every few seconds and an ERP fed by a
+# nightly batch share nothing but the architecture, so one latency for both would mislead.
+SOFTWARE_METRICS = (("latency_p50_ms", "half the data within"),
+                    ("latency_p95_ms", "95 % of it within"),
+                    ("late_fraction", "arrived late"), ("loss_fraction", "never arrived"))
+
+
+@dataclass(frozen=True)
+class SoftwareRow:
+    architecture: str
+    software: str
+    kind: str
+    cells: list[Cell]
+    summaries: list[MetricSummary | None]
+
+
+def software_rows(results: Results) -> list[SoftwareRow]:
+    """A row per architecture and software it feeds, in the results' order."""
+    rows = []
+    for name, arch in results.architectures.items():
+        kinds = {c.id: c.kind for c in arch.components if c.category == "software"}
+        for software, figures in arch.per_consumer.items():
+            summaries = [figures.get(metric) for metric, _ in SOFTWARE_METRICS]
+            rows.append(SoftwareRow(
+                name, software, kinds.get(software, ""),
+                [_cell(summary, f"per_consumer.{software}.{metric}")
+                 for summary, (metric, _) in zip(summaries, SOFTWARE_METRICS, strict=True)],
+                summaries))
+    return rows
+
+
+def software_label(row: SoftwareRow) -> str:
+    """The software's name in the scenario, with its kind when that says more."""
+    return row.software if row.kind in ("", row.software) else f"{row.software} ({row.kind})"
 
 
 def lock_in_words(score: float | None) -> str:
@@ -174,6 +213,7 @@ def sentences(results: Results, target: float) -> list[str]:
         else:
             said.append(f"For your priorities ({weights}), the best fit is {order[0]}"
                         + (f", then {_names(order[1:3])}." if len(order) > 1 else "."))
+    said.extend(_software_sentence(results))
     meets = [(n, a.mean("meets_payback_target"), a.mean("payback_months"))
              for n, a in archs.items() if a.mean("meets_payback_target") is not None]
     if meets:
@@ -242,3 +282,15 @@ def sentences(results: Results, target: float) -> list[str]:
     return said
 
 
+def _software_sentence(results: Results) -> list[str]:
+    """How fast the first-listed (best-ranked) architecture feeds each piece of software."""
+    section = results.compare
+    first = section.ranking[0].architecture if section and section.ranking else next(
+        iter(results.architectures), None)
+    reached = [f"{software_label(row)} within {row.cells[1].text}"
+               for row in software_rows(results)
+               if row.architecture == first and row.cells[1].value is not None]
+    if not reached:
+        return []
+    return [f"With {first}, 95 % of the data reaches {_names(reached)} (each piece of "
+            f"software's own figures are in the table per software)."]

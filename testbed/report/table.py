@@ -1,12 +1,20 @@
-"""The terminal table of a run, rendered from the results contract."""
+"""The terminal tables of a run, rendered from the results contract.
+
+A table wider than the terminal is split into stacked tables, each repeating the architecture
+column, so that every figure stays on one line and readable at 80 columns however many columns
+the results grow; a wide terminal (or a pipe, which the CLI gives 200 columns) gets one table.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 
 from testbed.report.format import mean, with_interval
-from testbed.report.summary import TODAY, payback_text
+from testbed.report.summary import SOFTWARE_METRICS, TODAY, payback_text, software_rows
 from testbed.results.run import ArchitectureResult, Results
 from testbed.units import format_duration
 
@@ -16,7 +24,6 @@ DATA_COLUMNS = [
     ("loss_fraction", "lost"), ("max_visibility_gap_s", "longest gap"),
     ("production_lost_parts", "parts lost"),
 ]
-# "payback" is the median over every run (ArchitectureResult.payback), not a metric's mean.
 PROJECT_COLUMNS = [
     ("effort_person_hours", "effort h"), ("effort_calendar_weeks", "weeks"),
     ("skills_to_absorb", "new skills"), ("capex_gbp", "capex £"),
@@ -24,43 +31,89 @@ PROJECT_COLUMNS = [
     ("payback", "payback (median)"), ("tco_gbp", "cost of ownership £"),
     ("npv_gbp", "NPV £"), ("lock_in_score", "lock-in /100"),
 ]
+# Rich's default box: a border left of every column and one at the right; one space of
+# padding each side of a cell.
+_BORDER, _PADDING = 1, 2
+# A name longer than this wraps onto a second line rather than squeezing out the figures.
+_LONGEST_NAME = 24
+
+
+def _width(texts: Sequence[str]) -> int:
+    return max(cell_len(t) for t in texts) + _PADDING + _BORDER
+
+
+def _stacked(console: Console, title: str, short: str, key: str, keys: list[str],
+             columns: list[tuple[str, list[str]]]) -> None:
+    """Print ``columns`` (heading, a cell per row) beside the ``keys`` column, in as few tables
+    as fit the console's width: every cell on one line. Tables after the first are titled
+    ``short`` and "continued"."""
+    key_width = min(_width([key, *keys]), _LONGEST_NAME + _PADDING + _BORDER)
+    room = console.width - _BORDER - key_width
+    groups: list[list[tuple[str, list[str]]]] = [[]]
+    used = 0
+    for column in columns:
+        width = _width([column[0], *column[1]])
+        if groups[-1] and used + width > room:
+            groups.append([])
+            used = 0
+        groups[-1].append(column)
+        used += width
+    for index, group in enumerate(groups):
+        table = Table(title=title if index == 0 else f"{short}, continued")
+        table.add_column(key, no_wrap=cell_len(max(keys, key=cell_len, default="")) <=
+                         _LONGEST_NAME, max_width=_LONGEST_NAME)
+        for heading, _ in group:
+            table.add_column(heading, justify="right", no_wrap=True)
+        for row, name in enumerate(keys):
+            table.add_row(name, *(cells[row] for _, cells in group))
+        console.print(table)
 
 
 def _cell(arch: ArchitectureResult, column: str) -> str:
     if column == "payback":
         return payback_text(arch).text
+    if arch.untested(column):
+        return "no outage simulated"
     return with_interval(arch.metrics.get(column))
 
 
-def _table(results: Results, title: str, columns: list[tuple[str, str]],
-           today: bool = False) -> Table:
-    table = Table(title=title)
-    table.add_column("architecture", no_wrap=True)
-    for _, heading in columns:
-        table.add_column(heading, justify="right")
-    for name, arch in results.architectures.items():
-        table.add_row(name, *(_cell(arch, column) for column, _ in columns))
-    if today and results.baseline is not None:
-        # Beside the candidates, never ranked: how the shop runs now.
-        table.add_row(TODAY, *(mean(results.baseline.metrics.get(column))
-                               if column in results.baseline.metrics else "-"
-                               for column, _ in columns))
-    return table
+def _figures(results: Results, columns: list[tuple[str, str]],
+             today: bool = False) -> list[tuple[str, list[str]]]:
+    figures = []
+    for metric, heading in columns:
+        cells = [_cell(arch, metric) for arch in results.architectures.values()]
+        if today and results.baseline is not None:
+            # Beside the candidates, never ranked: how the shop runs now.
+            cells.append(mean(results.baseline.metrics[metric])
+                         if metric in results.baseline.metrics else "-")
+        figures.append((heading, cells))
+    return figures
 
 
 def render(results: Results, console: Console) -> None:
-    console.print(_table(
-        results, f"{results.scenario}: data, over {results.replications} replications of "
-                 f"{format_duration(results.horizon_s)}, seed {results.seed} "
-                 f"(mean ± 95 % CI half-width)", DATA_COLUMNS))
+    names = list(results.architectures)
+    _stacked(console, f"{results.scenario}: data, over {results.replications} replications of "
+                      f"{format_duration(results.horizon_s)}, seed {results.seed} "
+                      f"(mean ± 95 % CI half-width)", "data",
+             "architecture", names, _figures(results, DATA_COLUMNS))
+    rows = software_rows(results)
+    if rows:
+        _stacked(console, "each piece of software: how fast its data arrives",
+                 "each piece of software", "architecture: software",
+                 [f"{row.architecture}: {row.software}" for row in rows],
+                 [(heading, [with_interval(row.summaries[i]) for row in rows])
+                  for i, (_, heading) in enumerate(SOFTWARE_METRICS)])
     if any("effort_person_hours" in a.metrics for a in results.architectures.values()):
-        console.print(_table(results, "the project and the money", PROJECT_COLUMNS, today=True))
+        today = results.baseline is not None
+        _stacked(console, "the project and the money", "the project and the money",
+                 "architecture", [*names, TODAY] if today else names,
+                 _figures(results, PROJECT_COLUMNS, today))
     if results.baseline is not None:
-        today = results.baseline
+        baseline = results.baseline
         console.print(
             f"{TODAY}: re-keying "
-            f"{with_interval(today.metrics['status_quo_rekeying_gbp_per_month'])} a month, "
+            f"{with_interval(baseline.metrics['status_quo_rekeying_gbp_per_month'])} a month, "
             f"breakdowns found late "
-            f"{with_interval(today.metrics['status_quo_breakdowns_gbp_per_month'])} a month; "
-            f"cost of ownership and NPV over {today.appraisal_years:g} years at "
-            f"{today.discount_rate:.1%} a year")
+            f"{with_interval(baseline.metrics['status_quo_breakdowns_gbp_per_month'])} a "
+            f"month; cost of ownership and NPV over {baseline.appraisal_years:g} years at "
+            f"{baseline.discount_rate:.1%} a year")
