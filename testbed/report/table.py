@@ -14,7 +14,8 @@ from rich.console import Console
 from rich.table import Table
 
 from testbed.report.format import mean, with_interval
-from testbed.report.summary import SOFTWARE_METRICS, TODAY, payback_text, software_rows
+from testbed.report.summary import SOFTWARE_METRICS, TODAY, software_rows
+from testbed.report.words import untested
 from testbed.results.run import ArchitectureResult, Results
 from testbed.units import format_duration
 
@@ -28,7 +29,7 @@ PROJECT_COLUMNS = [
     ("effort_person_hours", "effort h"), ("effort_calendar_weeks", "weeks"),
     ("skills_to_absorb", "new skills"), ("capex_gbp", "capex £"),
     ("opex_gbp_per_month", "opex £/month"), ("benefit_gbp_per_month", "benefit £/month"),
-    ("payback", "payback (median)"), ("tco_gbp", "cost of ownership £"),
+    ("payback", "payback months (in target)"), ("tco_gbp", "cost of ownership £"),
     ("npv_gbp", "NPV £"), ("lock_in_score", "lock-in /100"),
 ]
 # Rich's default box: a border left of every column and one at the right; one space of
@@ -69,11 +70,21 @@ def _stacked(console: Console, title: str, short: str, key: str, keys: list[str]
         console.print(table)
 
 
+def payback_cell(arch: ArchitectureResult) -> str:
+    """The median payback in months, or never, and the share of runs within the target: short
+    enough for a column of an 80-column table (the page says it in words)."""
+    payback = arch.payback
+    if payback is None:
+        return "-"
+    median = "never" if payback.median_months is None else f"{payback.median_months:.1f}"
+    return f"{median} ({payback.within_target_share:.0%})"
+
+
 def _cell(arch: ArchitectureResult, column: str) -> str:
     if column == "payback":
-        return payback_text(arch).text
+        return payback_cell(arch)
     if arch.untested(column):
-        return "no outage simulated"
+        return untested(column)
     return with_interval(arch.metrics.get(column))
 
 

@@ -47,3 +47,10 @@ def figure_name(metric: str) -> str:
     summary = METRICS[metric].summary if metric in METRICS else metric.replace("_", " ")
     return summary[:1].upper() + summary[1:]
 
+
+
+def untested(metric: str) -> str:
+    """What a table says instead of a figure whose runs met none of the events it rests on."""
+    if metric == "benefit_detection_gbp_per_month":
+        return "no breakdown simulated"
+    return "no outage simulated"
