@@ -42,7 +42,7 @@ from testbed.report.assumptions import assumptions
 from testbed.report.catalogue import render_catalogue
 from testbed.report.junit import junit
 from testbed.report.preview import lines as preview_lines
-from testbed.report.summary import sentences
+from testbed.report.summary import sentences, settling
 from testbed.report.sweep_csv import to_csv
 from testbed.results.run import to_json
 from testbed.results.verify import CaseVerdict
@@ -508,7 +508,10 @@ def _run(args: argparse.Namespace, registry: Registry, err: Console) -> int:
     out = args.out / "results.json"
     write_atomically(out, to_json(results))
     if not args.quiet:
-        table.render(results, _stdout())
+        console = _stdout()
+        table.render(results, console)
+        for sentence in [*settling(results), *results.notes]:
+            console.print(f"- {sentence}", highlight=False, markup=False)
         print(f"results: {out}")
     return EXIT_OK
 

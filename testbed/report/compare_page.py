@@ -30,7 +30,7 @@ from testbed.report.summary import (
     software_rows,
 )
 from testbed.report.templating import render as render_template
-from testbed.report.words import figure_name
+from testbed.report.words import figure_name, untested
 from testbed.results.run import Results
 from testbed.units import format_duration
 
@@ -66,9 +66,12 @@ def _evidence(results: Results) -> list[dict[str, Any]]:
     architecture's summary."""
     rows = []
     for metric, definition in METRICS.items():
-        figures = [(name, arch.metrics.get(metric))
+        # A figure whose runs met none of the events it rests on says so instead of showing
+        # a zero with a zero-width interval.
+        figures = [(name, arch.metrics.get(metric),
+                    untested(metric) if arch.untested(metric) else None)
                    for name, arch in results.architectures.items()]
-        if any(summary is not None for _, summary in figures):
+        if any(summary is not None for _, summary, _ in figures):
             rows.append({"metric": metric, "name": figure_name(metric),
                          "summary": definition.summary, "figures": figures})
     return rows

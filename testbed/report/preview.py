@@ -10,8 +10,12 @@ from testbed.units import format_duration
 QUIET_BELOW_S = 60.0
 
 
+def _number(x: float) -> str:
+    return f"{x:,.0f}" if x >= 10 else f"{x:.2g}"
+
+
 def _count(low: float, high: float) -> str:
-    return f"{low:.2g}" if f"{low:.2g}" == f"{high:.2g}" else f"{low:.2g} to {high:.2g}"
+    return _number(low) if _number(low) == _number(high) else f"{_number(low)} to {_number(high)}"
 
 
 def lines(p: Preview, horizon_s: float, replications: int, cap: int, jobs: int,

@@ -196,6 +196,27 @@ def _appraisal(results: Results) -> list[str]:
     return said
 
 
+def settling(results: Results) -> list[str]:
+    """How far the runs went to settle the ranking, and the places they cannot separate."""
+    stopping = results.stopping
+    if stopping is None or len(stopping.order) < 2:
+        return []
+    runs = f"{results.replications} replications of {format_duration(results.horizon_s)}"
+    if not stopping.unseparated:
+        return [f"The runs ({runs}) separate every place in that ranking."]
+    tied = [f"{a} and {b}" for a, b in stopping.tied]
+    open_pairs = [f"{a} and {b}" for a, b in stopping.unseparated if (a, b) not in stopping.tied]
+    said = []
+    if open_pairs:
+        more = ("" if stopping.settled or results.replications < stopping.cap else
+                f", even at the cap of {stopping.cap}")
+        said.append(f"The runs ({runs}{more}) cannot say which is better of "
+                    f"{'; '.join(open_pairs)}: read their order as a toss-up.")
+    if tied:
+        said.append(f"Practically tied for your priorities ({runs}): {'; '.join(tied)}.")
+    return said
+
+
 def sentences(results: Results, target: float) -> list[str]:
     """The plain-words answers, most important first."""
     said: list[str] = []
@@ -213,6 +234,7 @@ def sentences(results: Results, target: float) -> list[str]:
         else:
             said.append(f"For your priorities ({weights}), the best fit is {order[0]}"
                         + (f", then {_names(order[1:3])}." if len(order) > 1 else "."))
+    said.extend(settling(results))
     said.extend(_software_sentence(results))
     meets = [(n, a.mean("meets_payback_target"), a.mean("payback_months"))
              for n, a in archs.items() if a.mean("meets_payback_target") is not None]
@@ -279,6 +301,8 @@ def sentences(results: Results, target: float) -> list[str]:
         pairs = "; ".join(f"{a} and {b}" for a, b in undecided[:4])
         said.append(f"The runs cannot tell apart on payback: {pairs}. More replications would "
                     f"narrow it.")
+    # What the figures rest on: outages or breakdowns too few (or none) to judge by.
+    said.extend(results.notes)
     return said
 
 
