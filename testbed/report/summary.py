@@ -236,17 +236,25 @@ def sentences(results: Results, target: float) -> list[str]:
                         + (f", then {_names(order[1:3])}." if len(order) > 1 else "."))
     said.extend(settling(results))
     said.extend(_software_sentence(results))
-    meets = [(n, a.mean("meets_payback_target"), a.mean("payback_months"))
-             for n, a in archs.items() if a.mean("meets_payback_target") is not None]
-    if meets:
-        good = [f"{n} (in {m:.0%} of runs)" for n, m, _ in meets if m and m >= 0.5]
-        bad = [f"{n} ({m or 0:.0%})" for n, m, _ in meets if not m or m < 0.5]
+    paybacks = [(n, a.payback) for n, a in archs.items() if a.payback is not None]
+    if paybacks:
+        good = [f"{n} (in {p.within_target_share:.0%} of runs)" for n, p in paybacks
+                if p.within_target_share >= 0.5]
+        bad = [f"{n} ({p.within_target_share:.0%})" for n, p in paybacks
+               if 0 < p.within_target_share < 0.5]
         if good:
             said.append(f"Paying back within your {target:g} months in most runs: "
                         f"{_names(good)}.")
         if bad:
             said.append(f"Paying back within {target:g} months in fewer than half the runs: "
                         f"{_names(bad)}.")
+        if all(p.within_target_share == 0 for _, p in paybacks):
+            said.append(f"None pays back within your {target:g} months in any run.")
+        ordered = sorted(paybacks, key=lambda np: (np[1].median_months is None,
+                                                   np[1].median_months or 0.0))
+        said.append("In the median run they pay back in: " + "; ".join(
+            f"{n} {'never' if p.median_months is None else f'{p.median_months:.0f} months'}"
+            for n, p in ordered) + ".")
     costed = [(n, a.mean("capex_gbp"), a.mean("opex_gbp_per_month"))
               for n, a in archs.items() if a.mean("capex_gbp") is not None]
     if costed:
