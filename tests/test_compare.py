@@ -166,7 +166,7 @@ def test_the_plain_words_come_first_and_match_the_markdown(
 
 
 def test_the_what_if_reranks_for_each_value(compared: tuple[Path, Results]) -> None:
-    _, results = compared
+    out, results = compared
     assert results.compare is not None
     values = [w.value for w in results.compare.what_if]
     assert values == ["1min", "1h", "10"]
@@ -181,6 +181,11 @@ def test_the_what_if_reranks_for_each_value(compared: tuple[Path, Results]) -> N
     assert not hours.moves_ranking_figures
     assert [(e.architecture, e.values) for e in hours.ranking] == \
         [(e.architecture, e.values) for e in results.compare.ranking]
+    # ...and the page says so in a sentence, not with a ranking identical to the headline's
+    page = (out / "report.html").read_text()
+    assert "Setting it to 10 moves none of the figures the ranking weighs" in page
+    assert "| shop.people[integrator].hours_per_week | 10 | as above: no figure the ranking " \
+        "weighs moved |" in (out / "report.md").read_text()
 
 
 @pytest.mark.parametrize(("weights", "criterion"), [

@@ -17,7 +17,7 @@ from testbed.report.summary import (
     software_label,
     software_rows,
 )
-from testbed.report.words import figure_name
+from testbed.report.words import figure_name, what_if_ranking
 from testbed.results.run import Results
 from testbed.units import format_duration
 
@@ -64,8 +64,7 @@ def render(results: Results, found: Sequence[Assumption], description: str,
         if section.what_if:
             lines += ["", "## What if", ""]
             lines += _table(["parameter", "value", "ranking, best first"],
-                            [[w.parameter, w.value, " > ".join(r.architecture
-                                                               for r in w.ranking)]
+                            [[w.parameter, w.value, what_if_ranking(w)]
                              for w in section.what_if])
         lines.append("")
     names = list(results.architectures)

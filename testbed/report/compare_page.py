@@ -30,7 +30,7 @@ from testbed.report.summary import (
     software_rows,
 )
 from testbed.report.templating import render as render_template
-from testbed.report.words import figure_name, untested
+from testbed.report.words import figure_name, still_words, untested, what_if_ranking
 from testbed.results.run import Results
 from testbed.units import format_duration
 
@@ -54,11 +54,13 @@ def _what_if(results: Results) -> list[dict[str, Any]]:
     section = results.compare
     if section is None:
         return []
-    return [{"parameter": parameter,
-             "rows": [[w.value, " > ".join(r.architecture for r in w.ranking),
-                       str(w.replications)]
-                      for w in section.what_if if w.parameter == parameter]}
-            for parameter in dict.fromkeys(w.parameter for w in section.what_if)]
+    blocks = []
+    for parameter in dict.fromkeys(w.parameter for w in section.what_if):
+        mine = [w for w in section.what_if if w.parameter == parameter]
+        blocks.append({"parameter": parameter, "still": still_words(mine),
+                       "rows": [[w.value, what_if_ranking(w), str(w.replications)]
+                                for w in mine]})
+    return blocks
 
 
 def _evidence(results: Results) -> list[dict[str, Any]]:

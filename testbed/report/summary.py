@@ -202,8 +202,15 @@ def settling(results: Results) -> list[str]:
     if stopping is None or len(stopping.order) < 2:
         return []
     runs = f"{results.replications} replications of {format_duration(results.horizon_s)}"
+    if results.compare is None:
+        # `run` shows no ranking of its own: name the order the rule judged.
+        weighed = ", ".join(stopping.criteria)
+        lead = (f"Ranked by your priorities on {weighed}: "
+                f"{', then '.join(stopping.order)}. ")
+    else:
+        lead = ""
     if not stopping.unseparated:
-        return [f"The runs ({runs}) separate every place in that ranking."]
+        return [f"{lead}The runs ({runs}) separate every place in that ranking."]
     tied = [f"{a} and {b}" for a, b in stopping.tied]
     open_pairs = [f"{a} and {b}" for a, b in stopping.unseparated if (a, b) not in stopping.tied]
     said = []
@@ -214,6 +221,7 @@ def settling(results: Results) -> list[str]:
                     f"{'; '.join(open_pairs)}: read their order as a toss-up.")
     if tied:
         said.append(f"Practically tied for your priorities ({runs}): {'; '.join(tied)}.")
+    said[0] = lead + said[0]
     return said
 
 
@@ -234,7 +242,11 @@ def sentences(results: Results, target: float) -> list[str]:
         else:
             said.append(f"For your priorities ({weights}), the best fit is {order[0]}"
                         + (f", then {_names(order[1:3])}." if len(order) > 1 else "."))
-    said.extend(settling(results))
+    settled = settling(results)
+    if said and settled:
+        # How sure the ranking is belongs with the ranking: one answer, not two.
+        said[-1] += " " + settled.pop(0)
+    said.extend(settled)
     said.extend(_software_sentence(results))
     paybacks = [(n, a.payback) for n, a in archs.items() if a.payback is not None]
     if paybacks:
@@ -248,11 +260,11 @@ def sentences(results: Results, target: float) -> list[str]:
         if bad:
             said.append(f"Paying back within {target:g} months in fewer than half the runs: "
                         f"{_names(bad)}.")
-        if all(p.within_target_share == 0 for _, p in paybacks):
-            said.append(f"None pays back within your {target:g} months in any run.")
+        none = all(p.within_target_share == 0 for _, p in paybacks)
         ordered = sorted(paybacks, key=lambda np: (np[1].median_months is None,
                                                    np[1].median_months or 0.0))
-        said.append("In the median run they pay back in: " + "; ".join(
+        said.append((f"None pays back within your {target:g} months in any run. "
+                     if none else "") + "In the median run they pay back in: " + "; ".join(
             f"{n} {'never' if p.median_months is None else f'{p.median_months:.0f} months'}"
             for n, p in ordered) + ".")
     costed = [(n, a.mean("capex_gbp"), a.mean("opex_gbp_per_month"))
@@ -284,7 +296,7 @@ def sentences(results: Results, target: float) -> list[str]:
             point = afternoon_of(results, name)
             if point is None:
                 continue
-            lost = ("loses no data" if point.data_lost_minutes < 0.5 else
+            lost = ("loses no data" if point.data_lost_minutes <= 0 else
                     f"loses {format_duration(point.data_lost_minutes * 60)} of data")
             if point.production_lost_parts >= 0.5:
                 lost += f" and stops production ({point.production_lost_parts:,.0f} parts)"

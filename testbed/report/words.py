@@ -4,6 +4,7 @@ analysts keep the metric ids, which a reader finds defined in docs/metrics.md.""
 from __future__ import annotations
 
 from testbed.metrics.definitions import METRICS
+from testbed.results.run import WhatIfResult
 
 # Short enough for a table's first column or a chart's title; the definition's summary (which
 # may lean on the row before it, "that time") stays as the explanation beneath.
@@ -54,3 +55,20 @@ def untested(metric: str) -> str:
     if metric == "benefit_detection_gbp_per_month":
         return "no breakdown simulated"
     return "no outage simulated"
+
+
+def what_if_ranking(what_if: WhatIfResult) -> str:
+    """A what-if's ranking, best first, or that it is the headline's for want of any change."""
+    if not what_if.moves_ranking_figures:
+        return "as above: no figure the ranking weighs moved"
+    return " > ".join(r.architecture for r in what_if.ranking)
+
+
+def still_words(what_ifs: list[WhatIfResult]) -> str | None:
+    """One sentence for a parameter none of whose values moved any figure the ranking weighs,
+    instead of a table of rankings identical to the headline's."""
+    if not what_ifs or any(w.moves_ranking_figures for w in what_ifs):
+        return None
+    values = " or ".join(w.value for w in what_ifs)
+    return (f"Setting it to {values} moves none of the figures the ranking weighs, for any "
+            f"configuration (same runs, same seeds): the ranking stays as above.")
