@@ -14,7 +14,8 @@ from testbed.cli import EXIT_BAD_INPUT, main
 from testbed.files import MARKER
 
 SHOP = str(ROOT / "tests" / "scenarios" / "small-shop.yaml")
-CLAIMS = str(ROOT / "plugins" / "testbed-acme-gateway" / "claims.yaml")
+# a claims file on the testbed's own catalogue: no vendor plugin needs installing
+CLAIMS = str(ROOT / "tests" / "scenarios" / "edge-hub-claims.yaml")
 GUIDANCE = str(ROOT / "tests" / "scenarios" / "tiny-guidance.yaml")
 REGION = str(ROOT / "tests" / "scenarios" / "tiny-region.yaml")
 
