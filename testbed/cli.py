@@ -412,7 +412,7 @@ def _compare(args: argparse.Namespace, registry: Registry, err: Console,
     write_atomically(args.out / "report.html",
                      compare_page.render(results, found, description, target))
     if not args.quiet:
-        for sentence in sentences(results, target):
+        for sentence in [*sentences(results, target), *results.notes]:
             print(f"- {sentence}")
         print(f"report: {args.out / 'report.html'} (and report.md, results.json)")
     return EXIT_OK

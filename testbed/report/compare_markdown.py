@@ -38,6 +38,8 @@ def render(results: Results, found: Sequence[Assumption], description: str,
     lines += ["", *_table(["configuration", *GLANCE_COLUMNS],
                           [[row.architecture, *(c.text for c in row.cells)]
                            for row in glance(results)]), ""]
+    if results.notes:
+        lines += ["## What the figures rest on", "", *(f"- {n}" for n in results.notes), ""]
     bom = bill_of_materials(results)
     if bom:
         lines += ["## What each option costs up front", "",

@@ -22,6 +22,7 @@ from testbed.report.summary import (
     BOM_COLUMNS,
     GLANCE_COLUMNS,
     SOFTWARE_METRICS,
+    TODAY,
     GlanceRow,
     bill_of_materials,
     glance,
@@ -102,8 +103,10 @@ def _glance_tables(rows: list[GlanceRow]) -> list[dict[str, Any]]:
     groups += [("More", rest[i:i + MOST_COLUMNS]) for i in range(0, len(rest), MOST_COLUMNS)]
     return [{"title": title,
              "headers": ["configuration", *headings],
-             "rows": [(row.architecture, [row.cells[GLANCE_COLUMNS.index(h)] for h in headings])
-                      for row in rows]}
+             "rows": [(row.architecture, cells) for row in rows
+                      if (cells := [row.cells[GLANCE_COLUMNS.index(h)] for h in headings])
+                      # today's row only where it has a figure: an all-dash row says nothing
+                      and (row.architecture != TODAY or any(c.text != "-" for c in cells))]}
             for title, headings in groups if headings]
 
 

@@ -321,8 +321,6 @@ def sentences(results: Results, target: float) -> list[str]:
         pairs = "; ".join(f"{a} and {b}" for a, b in undecided[:4])
         said.append(f"The runs cannot tell apart on payback: {pairs}. More replications would "
                     f"narrow it.")
-    # What the figures rest on: outages or breakdowns too few (or none) to judge by.
-    said.extend(results.notes)
     return said
 
 
