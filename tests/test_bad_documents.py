@@ -118,7 +118,7 @@ GUIDANCE = _document(BUNDLED / "guidance" / "sme-connectivity.yaml")
 REGION = _document(BUNDLED / "regions" / "east-midlands.yaml")
 
 
-@tries(400)
+@tries(250)
 @given(document=mutated(SHOP))
 def test_mangled_scenarios_are_refused_clearly(registry: Registry, scratch: Path,
                                                document: dict[str, Any]) -> None:
