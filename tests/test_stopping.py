@@ -105,3 +105,21 @@ def test_a_cap_below_the_start_is_refused_naming_both(registry: Registry,
     with pytest.raises(InputError) as caught:
         load_scenario(path, registry)
     assert "max_replications (3) is below replications (5)" in str(caught.value)
+
+
+def test_a_ranking_with_no_figures_settles_nothing_and_adds_no_runs(
+        registry: Registry, tmp_path: Path) -> None:
+    from testbed.report.summary import settling
+    # Only cost weighs, and nobody is named to do the work: no option has a cost.
+    document = yaml.safe_load(SMALL.read_text())
+    document["compare"] = {"priorities": {"cost": 1, "payback": 0, "resilience": 0,
+                                          "independence": 0}}
+    document["max_replications"] = 12
+    path = tmp_path / "shop.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    results = run_scenario(load_scenario(path, registry), registry, path)
+    stopping = results.stopping
+    assert stopping is not None and stopping.criteria == []
+    assert not stopping.settled and stopping.tied == []
+    assert results.replications == 3  # nothing to settle: no runs added
+    assert settling(results)[0].startswith("No ranking: none of your priorities has figures")

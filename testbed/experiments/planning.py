@@ -132,28 +132,35 @@ def resolved(scenario: Scenario, registry: Registry, file: str | None,
     return scenario.model_copy(update={"fidelity": resolve_fidelity(scenario, assemblies)})
 
 
+def study_messages(scenario: Scenario, assemblies: Sequence[Assembly]) -> float:
+    """Machine messages the study's first replications would emit at message level."""
+    return sum(emitted_per_second(a) for a in assemblies) * scenario.horizon \
+        * scenario.replications
+
+
+def _chosen(scenario: Scenario, messages: float) -> Fidelity:
+    if scenario.fidelity != "auto":
+        return scenario.fidelity
+    return "message" if messages <= MESSAGE_BUDGET else "flow"
+
+
 def resolve_fidelity(scenario: Scenario, assemblies: Sequence[Assembly]) -> Fidelity:
     """The engine a study runs on: the scenario's own choice, or for ``auto`` message level
     while the study's replications emit at most ``MESSAGE_BUDGET`` messages, flow level above."""
     if scenario.fidelity != "auto":
         return scenario.fidelity
-    total = sum(emitted_per_second(a) for a in assemblies) * scenario.horizon \
-        * scenario.replications
-    return "message" if total <= MESSAGE_BUDGET else "flow"
+    return _chosen(scenario, study_messages(scenario, assemblies))
 
 
-def seconds_per_round(scenario: Scenario, assemblies: Sequence[Assembly],
-                      fidelity: Fidelity) -> float:
-    """Roughly how long one replication of every architecture takes on one core."""
+def seconds_per_round(scenario: Scenario, assemblies: Sequence[Assembly], fidelity: Fidelity,
+                      messages: float, events: Sequence[dict[str, float]]) -> float:
+    """Roughly how long one replication of every architecture takes on one core, from the
+    study's ``messages`` and each architecture's expected ``events`` per replication."""
     if fidelity == "message":
-        messages = sum(emitted_per_second(a) for a in assemblies) * scenario.horizon
-        return messages / MESSAGES_PER_SECOND
-    seconds = 0.0
-    for assembly in assemblies:
-        changes = 2 * sum(expected_events(scenario, assembly).values())
-        seconds += FLOW_SECONDS_PER_RUN + FLOW_SECONDS_PER_CHANGE_MACHINE * changes \
-            * len(assembly.machines)
-    return seconds
+        return messages / scenario.replications / MESSAGES_PER_SECOND
+    return sum(FLOW_SECONDS_PER_RUN + FLOW_SECONDS_PER_CHANGE_MACHINE
+               * 2 * sum(expected.values()) * len(assembly.machines)
+               for assembly, expected in zip(assemblies, events, strict=True))
 
 
 @dataclass(frozen=True)
@@ -170,17 +177,17 @@ class Preview:
 
 def preview(scenario: Scenario, assemblies: Sequence[Assembly]) -> Preview:
     """The engine, the events each replication can expect, and the cost of a round."""
-    fidelity = resolve_fidelity(scenario, assemblies)
-    expected: dict[str, tuple[float, float]] = {}
+    messages = study_messages(scenario, assemblies)
+    fidelity = _chosen(scenario, messages)
     per_architecture = [expected_events(scenario, a) for a in assemblies]
+    expected: dict[str, tuple[float, float]] = {}
     for kind in EVENT_KINDS:
         counts = [e[kind] for e in per_architecture if e[kind] > 0]
         if counts:
             expected[kind] = (min(counts), max(counts))
-    messages = sum(emitted_per_second(a) for a in assemblies) * scenario.horizon \
-        * scenario.replications
     return Preview(fidelity, scenario.fidelity == "auto", messages, expected,
-                   seconds_per_round(scenario, assemblies, fidelity))
+                   seconds_per_round(scenario, assemblies, fidelity, messages,
+                                     per_architecture))
 
 
 def simulated_events(scenario: Scenario, assembly: Assembly,

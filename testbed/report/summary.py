@@ -201,6 +201,11 @@ def settling(results: Results) -> list[str]:
     stopping = results.stopping
     if stopping is None or len(stopping.order) < 2:
         return []
+    if not stopping.criteria:
+        # compare's answers already say no ranking was possible; run says it here
+        return [] if results.compare else [
+            "No ranking: none of your priorities has figures for these options (see the "
+            "notes), so the runs had nothing to settle."]
     runs = f"{results.replications} replications of {format_duration(results.horizon_s)}"
     if results.compare is None:
         # `run` shows no ranking of its own: name the order the rule judged.

@@ -3,6 +3,7 @@ settles (or the cap), summarise."""
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Callable, Mapping, Sequence
 
@@ -13,7 +14,7 @@ from testbed.experiments.replications import Outcome, run_all
 from testbed.experiments.summary import build_results, figures_only
 from testbed.experiments.tasks import TaskCache
 from testbed.registry import Registry
-from testbed.results.run import OutagePoint, Results, Stopping
+from testbed.results.run import OutagePoint, RankEntry, Results, Stopping
 from testbed.scenario import Scenario
 from testbed.workflows.ranking import rank_by_priorities
 from testbed.workflows.stopping import Separation, next_count, separation
@@ -63,18 +64,15 @@ def run_scenario(scenario: Scenario, registry: Registry, path: str | os.PathLike
 
         outcomes += run_all(scenario, registry, file, executor, progress, cache,
                             range(before // architectures, count))
-        verdict = judge(scenario, assemblies, outcomes, afternoon or {})
-        if verdict.settled or count >= cap:
+        verdict, criteria = judge(scenario, assemblies, outcomes, afternoon or {})
+        if verdict.settled or not criteria or count >= cap:
             break
         count = next_count(count, cap)
     outcomes.sort(key=lambda o: (o.architecture, o.replication))
     results = build_results(scenario, assemblies, outcomes, registry.versions())
-    criteria = [name for name, weight in scenario.compare.priorities.model_dump().items()
-                if weight > 0]
-    if not afternoon:
-        criteria = [c for c in criteria if c != "resilience"]
     results.stopping = Stopping(started=scenario.replications, cap=cap,
-                                settled=verdict.settled, criteria=criteria,
+                                settled=verdict.settled,
+                                criteria=criteria,
                                 order=verdict.order, unseparated=verdict.unseparated,
                                 tied=[p for p in verdict.unseparated
                                       if p not in verdict.undecided])
@@ -82,22 +80,31 @@ def run_scenario(scenario: Scenario, registry: Registry, path: str | os.PathLike
 
 
 def judge(scenario: Scenario, assemblies: Sequence[Assembly], outcomes: Sequence[Outcome],
-          afternoon: Afternoon) -> Separation:
-    """Whether the runs so far separate every neighbouring pair of the owner's ranking."""
+          afternoon: Afternoon) -> tuple[Separation, list[str]]:
+    """Whether the runs so far separate every neighbouring pair of the owner's ranking, and
+    the weighted criteria that ranking had figures for."""
     names = [a.name for a in assemblies]
     kinds = [a.kind for a in assemblies]
     priorities = scenario.compare.priorities
+    target = scenario.economics.payback_target_months
 
-    def ranked(chosen: Sequence[Outcome]) -> dict[str, float]:
-        target = scenario.economics.payback_target_months
+    def ranked(chosen: Sequence[Outcome]) -> list[RankEntry]:
         views = {names[i]: figures_only([o for o in chosen if o.architecture == i], kinds[i],
                                         target)
                  for i in range(len(names))}
-        entries, _ = rank_by_priorities(views, afternoon, priorities)
-        return {e.architecture: e.score for e in entries}
+        return rank_by_priorities(views, afternoon, priorities)[0]
 
     headline = ranked(outcomes)
-    order = sorted(headline, key=lambda name: (headline[name], name))
+    weights = priorities.model_dump()
+    criteria = [c for c in weights if weights[c] > 0 and c in headline[0].normalised]
+    order = [e.architecture for e in headline]
+    if not criteria:
+        # Every score is 0 and the order is by name: no pair is separated or tied, and no
+        # number of runs would change that (the caller adds none).
+        pairs = list(itertools.pairwise(order))
+        return Separation(order, pairs, pairs), criteria
     replications = sorted({o.replication for o in outcomes})
-    scores = {r: ranked([o for o in outcomes if o.replication == r]) for r in replications}
-    return separation(order, scores)
+    scores = {r: {e.architecture: e.score
+                  for e in ranked([o for o in outcomes if o.replication == r])}
+              for r in replications}
+    return separation(order, scores), criteria
