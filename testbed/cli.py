@@ -19,6 +19,7 @@ from rich.table import Table
 
 from testbed import __version__
 from testbed.assemble import Assembly, assemble
+from testbed.calibration import CalibrationDocument, load_calibration
 from testbed.claims import load_claims
 from testbed.errors import InputError, Problem
 from testbed.experiments.executor import DaskExecutor, Executor, LocalExecutor, default_jobs
@@ -31,6 +32,7 @@ from testbed.loader import validate_document
 from testbed.region import load_region
 from testbed.registry import OWN_DISTRIBUTION, PluginError, Registry, load_registry
 from testbed.report import (
+    calibration_table,
     compare_markdown,
     compare_page,
     study_page,
@@ -48,6 +50,7 @@ from testbed.results.run import to_json
 from testbed.results.verify import CaseVerdict
 from testbed.scenario import Scenario, json_schema, load_scenario, scenario_model
 from testbed.units import parse_duration
+from testbed.workflows.calibrate import calibrate, calibration_files
 from testbed.workflows.compare import compare
 from testbed.workflows.guidance_study import study
 from testbed.workflows.run import assemblies_of, run_scenario
@@ -128,7 +131,8 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("file", type=Path)
 
     schema = sub.add_parser("schema", help="write the JSON Schema of scenarios or results")
-    schema.add_argument("--kind", choices=["scenario", "results"], default="scenario")
+    schema.add_argument("--kind", choices=["scenario", "results", "calibration"],
+                        default="scenario")
     schema.add_argument("--out", type=Path, help="file to write (default: standard output)")
 
     plugins = sub.add_parser("plugins",
@@ -178,6 +182,16 @@ def _parser() -> argparse.ArgumentParser:
     sweeping.add_argument("--out", type=Path, required=True,
                           help="directory for sweep.csv, sweep.json and sweep.html")
     _execution(sweeping, "no progress bar")
+    calibrating = sub.add_parser(
+        "calibrate", help="reproduce published measurements through the engine: measured "
+                          "against published, PASS / FAIL / KNOWN DIFFERENCE")
+    calibrating.add_argument("paths", type=Path, nargs="*", metavar="PATH",
+                             help="calibration documents or directories of them (default: "
+                                  "the bundled scenarios/calibration/)")
+    calibrating.add_argument("--quick", action="store_true",
+                             help="each calibration's quick size (its `quick:` horizon and "
+                                  "replications), as the test suite runs them")
+    calibrating.add_argument("--format", choices=["table", "json"], default="table")
     live = sub.add_parser(
         "live", help="run one architecture against the wall clock behind real OPC UA and "
                      "Modbus TCP endpoints that real software can use")
@@ -263,6 +277,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _guidance(args, registry, err, argv)
         if args.command == "sweep":
             return _sweep(args, registry, err, argv)
+        if args.command == "calibrate":
+            return _calibrate(args, registry)
         if args.command == "live":
             # Imported here: asyncua and pymodbus are the optional `live` extra, and take a
             # moment to load; only live uses them.
@@ -316,7 +332,12 @@ def _validate(args: argparse.Namespace, registry: Registry) -> int:
 def _schema(args: argparse.Namespace, registry: Registry) -> int:
     from testbed.results.run import results_schema
 
-    schema = json_schema(registry) if args.kind == "scenario" else results_schema()
+    if args.kind == "scenario":
+        schema = json_schema(registry)
+    elif args.kind == "results":
+        schema = results_schema()
+    else:
+        schema = CalibrationDocument.model_json_schema(by_alias=True)
     text = json.dumps(schema, indent=2, sort_keys=True) + "\n"
     if args.out:
         write_atomically(args.out, text)
@@ -514,6 +535,21 @@ def _run(args: argparse.Namespace, registry: Registry, err: Console) -> int:
             console.print(f"- {sentence}", highlight=False, markup=False)
         print(f"results: {out}")
     return EXIT_OK
+
+
+def _calibrate(args: argparse.Namespace, registry: Registry) -> int:
+    files = calibration_files(args.paths)
+    if not files:
+        raise InputError(None, [Problem("PATH", "no calibration documents (*.yaml) in "
+                                                + ", ".join(map(str, args.paths)))])
+    calibrations = [load_calibration(path, registry) for path in files]
+    report = calibrate(calibrations, registry, quick=args.quick)
+    if args.format == "json":
+        sys.stdout.write(json.dumps(report.model_dump(mode="json"), indent=2, sort_keys=True)
+                         + "\n")
+    else:
+        calibration_table.render(report, _stdout())
+    return EXIT_FAILED if report.failed else EXIT_OK
 
 
 if __name__ == "__main__":

@@ -1,0 +1,196 @@
+"""`testbed calibrate`: run each calibration's scenario through the engine, the normal way, and
+judge the measured figure against the published one (docs/calibration.md).
+
+Each replication is the one ``testbed run`` would make (same seeds, same engine, same figures);
+the workflow reads the figure the calibration names from it, scales it into the publication's
+quantity, and gives the mean and its 95 % interval over the replications. A figure agrees with
+the publication when that interval meets the publication's band.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from testbed import __version__
+from testbed.assemble import assemble
+from testbed.calibration import ELEMENT_FIGURES, CalibratedFigure, Calibration
+from testbed.errors import InputError, Problem
+from testbed.experiments.planning import resolved
+from testbed.experiments.replications import (
+    figures_of,
+    project_figures,
+    replication_seed,
+    simulate,
+)
+from testbed.metrics.definitions import METRICS
+from testbed.metrics.effort import PHASES
+from testbed.metrics.stats import confidence_interval
+from testbed.registry import Registry
+from testbed.results.calibration import CalibrationReport, CalibrationRow, Verdict
+from testbed.scenario import Scenario
+from testbed.sim.record import RunRecord
+
+YEAR_S = 365 * 86_400.0
+TASKS = (*PHASES, "learning")
+# Floating-point slack when an exact figure is compared with an exact value.
+_SLACK = 1e-9
+
+
+def figure_names() -> list[str]:
+    """Every figure a calibration may measure: the run's metrics, hours by integration task,
+    and the outages and downtime of one element."""
+    return [*METRICS, *(f"effort_hours_{task}" for task in TASKS), *ELEMENT_FIGURES]
+
+
+def check_figures(calibration: Calibration) -> None:
+    """:raises InputError: a figure the engine does not give, naming those it does."""
+    allowed = figure_names()
+    problems = [Problem(f"figures[{i}].measure.figures[{j}]",
+                        f"no figure {name!r}; allowed: {', '.join(allowed)}")
+                for i, figure in enumerate(calibration.document.figures)
+                for j, name in enumerate(figure.measure.figures) if name not in allowed]
+    if problems:
+        raise InputError(os.fspath(calibration.path), problems)
+
+
+def _sized(scenario: Scenario, quick: bool, calibration: Calibration) -> Scenario:
+    if not quick:
+        return scenario
+    size = calibration.document.quick
+    return scenario.model_copy(update={"horizon": size.horizon,
+                                       "replications": size.replications})
+
+
+def _value(figure: CalibratedFigure, record: RunRecord,
+           figures: dict[str, float | None], file: str) -> float | None:
+    element = figure.measure.element
+    total = 0.0
+    for name in figure.measure.figures:
+        value: float | None
+        if name in ELEMENT_FIGURES:
+            assert element is not None  # the document model requires it
+            if element not in record.outages:
+                raise InputError(file, [Problem("measure.element", (
+                    f"{element!r} is on no data path of architecture "
+                    f"{figure.measure.architecture!r}, so the run does not simulate it"))])
+            per_year = YEAR_S / record.horizon
+            value = (record.outages[element] * per_year if name == "outages_per_year"
+                     else record.downtime[element] / 3600.0 * per_year)
+        else:
+            value = figures.get(name)
+        if value is None:
+            return None
+        total += value
+    return total * figure.measure.factor
+
+
+def _verdict(figure: CalibratedFigure, low: float, high: float) -> tuple[Verdict, str]:
+    band_low, band_high = figure.band()
+    slack = _SLACK * max(1.0, abs(band_low), abs(band_high))
+    if low <= band_high + slack and high >= band_low - slack:
+        return "PASS", "the measured interval meets the published band"
+    if figure.known_difference:
+        return "KNOWN DIFFERENCE", figure.known_difference
+    side = "above" if low > band_high else "below"
+    return "FAIL", f"the measured interval lies {side} the published band"
+
+
+def _basis(figure: CalibratedFigure) -> str:
+    if figure.published.low is not None:
+        return "the published spread"
+    if figure.tolerance is not None:
+        return f"±{figure.tolerance.relative:.0%} of the value: {figure.tolerance.basis}"
+    return "the exact value"
+
+
+def calibrate_one(calibration: Calibration, registry: Registry, quick: bool = False,
+                  on_row: Callable[[CalibrationRow], None] | None = None) -> list[CalibrationRow]:
+    """Every figure of one calibration, measured over its replications.
+
+    :raises InputError: the calibration names a figure or element the run does not give.
+    :raises PluginError: a plugin failed while wiring.
+    """
+    check_figures(calibration)
+    file = os.fspath(calibration.scenario_path)
+    scenario = resolved(_sized(calibration.scenario, quick, calibration), registry, file)
+    names = [a.name for a in scenario.architectures]
+    document = calibration.document
+    wanted = sorted({names.index(f.measure.architecture) for f in document.figures})
+    values: dict[str, list[float]] = {f.name: [] for f in document.figures}
+    for index in wanted:
+        assembly = assemble(scenario, index, registry, file)
+        for replication in range(scenario.replications):
+            seed = replication_seed(scenario.seed, replication)
+            record = simulate(scenario, assembly, seed)
+            metrics, _, _ = figures_of(record)
+            project, hours, _ = project_figures(scenario, assembly, record, seed)
+            figures: dict[str, float | None] = {
+                **metrics, **project,
+                **{f"effort_hours_{task}": hours.get(task, 0.0) for task in TASKS}}
+            for figure in document.figures:
+                if figure.measure.architecture == names[index]:
+                    value = _value(figure, record, figures, os.fspath(calibration.path))
+                    if value is not None:
+                        values[figure.name].append(value)
+    rows = [_row(calibration, figure, values[figure.name], quick) for figure in document.figures]
+    for row in rows:
+        if on_row is not None:
+            on_row(row)
+    return rows
+
+
+def _row(calibration: Calibration, figure: CalibratedFigure, values: Sequence[float],
+         quick: bool) -> CalibrationRow:
+    document = calibration.document
+    publication = document.publication
+    published = figure.published
+    spread = None if published.low is None or published.high is None \
+        else (published.low, published.high)
+    common = dict(
+        calibration=document.name, figure=figure.name, file=os.fspath(calibration.path),
+        source=f"{publication.authors}, {publication.title} "
+               f"({'' if publication.year is None else f'{publication.year}; '}"
+               f"{publication.where})",
+        strength=publication.strength, quantity=figure.quantity, unit=figure.unit,
+        published=published.value, published_spread=spread, band=figure.band(),
+        band_basis=_basis(figure), replications=len(values), mapping=figure.measure.mapping)
+    if not values:
+        return CalibrationRow(**common, measured=None, ci95=None, verdict="FAIL",
+                              reason="no replication gave this figure")
+    interval = confidence_interval(values)
+    low = interval.mean if interval.lo is None else interval.lo
+    high = interval.mean if interval.hi is None else interval.hi
+    verdict, reason = _verdict(figure, low, high)
+    ci = None if interval.lo is None or interval.hi is None or interval.lo == interval.hi \
+        else (interval.lo, interval.hi)
+    return CalibrationRow(**common, measured=interval.mean, ci95=ci, verdict=verdict,
+                          reason=reason)
+
+
+def calibrate(calibrations: Sequence[Calibration], registry: Registry, quick: bool = False,
+              on_row: Callable[[CalibrationRow], None] | None = None) -> CalibrationReport:
+    """Every calibration, in the order given."""
+    rows = [row for calibration in calibrations
+            for row in calibrate_one(calibration, registry, quick, on_row)]
+    return CalibrationReport(tool_version=__version__, size="quick" if quick else "full",
+                             rows=rows)
+
+
+def bundled_directory() -> Path:
+    """The calibrations shipped with the testbed (``scenarios/calibration/``)."""
+    package = Path(__file__).resolve().parent.parent
+    # A wheel carries them inside the package (pyproject's force-include); a checkout or an
+    # editable install reads them where they are written.
+    inside = package / "_calibration"
+    return inside if inside.is_dir() else package.parent / "scenarios" / "calibration"
+
+
+def calibration_files(paths: Sequence[Path]) -> list[Path]:
+    """The documents named, a directory standing for its ``*.yaml`` files (not those of its
+    subdirectories, where the scenarios they run live)."""
+    files: list[Path] = []
+    for path in paths or [bundled_directory()]:
+        files.extend(sorted(path.glob("*.yaml")) if path.is_dir() else [path])
+    return files
