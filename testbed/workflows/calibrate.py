@@ -92,7 +92,7 @@ def _verdict(figure: CalibratedFigure, low: float, high: float) -> tuple[Verdict
     if low <= band_high + slack and high >= band_low - slack:
         return "PASS", "the measured interval meets the published band"
     if figure.known_difference:
-        return "KNOWN DIFFERENCE", figure.known_difference
+        return "KNOWN DIFFERENCE", figure.known_difference.strip()
     side = "above" if low > band_high else "below"
     return "FAIL", f"the measured interval lies {side} the published band"
 
@@ -155,7 +155,7 @@ def _row(calibration: Calibration, figure: CalibratedFigure, values: Sequence[fl
                f"{publication.where})",
         strength=publication.strength, quantity=figure.quantity, unit=figure.unit,
         published=published.value, published_spread=spread, band=figure.band(),
-        band_basis=_basis(figure), replications=len(values), mapping=figure.measure.mapping)
+        band_basis=_basis(figure), replications=len(values), mapping=figure.measure.mapping.strip())
     if not values:
         return CalibrationRow(**common, measured=None, ci95=None, verdict="FAIL",
                               reason="no replication gave this figure")
