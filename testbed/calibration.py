@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -132,6 +132,16 @@ class CalibrationDocument(Strict):
                           description="the scenario file, relative to this document")
     quick: Size = Field(description="the size the default test suite runs")
     figures: list[CalibratedFigure] = Field(min_length=1)
+
+
+SCHEMA_ID = "https://interop-testbed.invalid/schema/calibration.schema.json"
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of calibration documents (docs/schema/calibration.schema.json)."""
+    schema = CalibrationDocument.model_json_schema(by_alias=True)
+    schema["$id"] = SCHEMA_ID
+    return schema
 
 
 class Calibration:

@@ -19,7 +19,8 @@ from rich.table import Table
 
 from testbed import __version__
 from testbed.assemble import Assembly, assemble
-from testbed.calibration import CalibrationDocument, load_calibration
+from testbed.calibration import json_schema as calibration_schema
+from testbed.calibration import load_calibration
 from testbed.claims import load_claims
 from testbed.errors import InputError, Problem
 from testbed.experiments.executor import DaskExecutor, Executor, LocalExecutor, default_jobs
@@ -337,7 +338,7 @@ def _schema(args: argparse.Namespace, registry: Registry) -> int:
     elif args.kind == "results":
         schema = results_schema()
     else:
-        schema = CalibrationDocument.model_json_schema(by_alias=True)
+        schema = calibration_schema()
     text = json.dumps(schema, indent=2, sort_keys=True) + "\n"
     if args.out:
         write_atomically(args.out, text)
