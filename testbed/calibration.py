@@ -41,9 +41,9 @@ class Publication(Strict):
 class Published(Strict):
     """The publication's figure and, when it gives one, its spread (an interval)."""
 
-    value: float
-    low: float | None = None
-    high: float | None = None
+    value: float = Field(allow_inf_nan=False)
+    low: float | None = Field(default=None, allow_inf_nan=False)
+    high: float | None = Field(default=None, allow_inf_nan=False)
 
     @model_validator(mode="after")
     def _spread(self) -> Published:
@@ -68,7 +68,7 @@ class Measure(Strict):
     figures: list[str] = Field(min_length=1, description="engine figures, added together")
     element: str | None = Field(
         default=None, description="the link, translator or software an element figure is of")
-    factor: float = Field(default=1.0, gt=0,
+    factor: float = Field(default=1.0, gt=0, le=1e6, allow_inf_nan=False,
                           description="multiplies the engine's figure into the publication's "
                                       "quantity and unit")
     mapping: str = Field(min_length=1,

@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from testbed.assemble import assemble
+from testbed.calibration import load_calibration
 from testbed.claims import load_claims
 from testbed.cli import main
 from testbed.errors import InputError
@@ -30,6 +31,7 @@ from testbed.loader import load_document
 from testbed.region import generate, load_region
 from testbed.registry import PluginError, Registry
 from testbed.scenario import load_scenario
+from testbed.workflows.calibrate import check_figures
 
 AWKWARD = st.one_of(
     st.none(), st.booleans(), st.integers(min_value=-(10**40), max_value=10**40),
@@ -116,6 +118,8 @@ SHOP = _document(BUNDLED / "sme-legacy-shop.yaml")
 CLAIMS = _document(ROOT / "plugins" / "testbed-acme-gateway" / "claims.yaml")
 GUIDANCE = _document(BUNDLED / "guidance" / "sme-connectivity.yaml")
 REGION = _document(BUNDLED / "regions" / "east-midlands.yaml")
+CALIBRATION = {**_document(BUNDLED / "calibration" / "beaming-outages-small.yaml"),
+               "scenario": str(BUNDLED / "calibration" / "scenarios" / "broadband-small.yaml")}
 
 
 @tries(250)
@@ -129,6 +133,19 @@ def test_mangled_scenarios_are_refused_clearly(registry: Registry, scratch: Path
             with contextlib.suppress(InputError, PluginError):
                 assemble(scenario, index, registry, "doc.yaml")
         assert math.isfinite(scenario.horizon)
+
+
+@tries(40)
+@given(document=mutated(CALIBRATION))
+def test_mangled_calibrations_are_refused_clearly(registry: Registry, scratch: Path,
+                                                  document: dict[str, Any]) -> None:
+    calibration = _holds(lambda p: load_calibration(p, registry), _write(scratch, document))
+    if calibration is not None:
+        # the figures it names are checked before anything runs
+        _holds(lambda _: check_figures(calibration), scratch / "doc.yaml")
+        for figure in calibration.document.figures:
+            low, high = figure.band()
+            assert math.isfinite(low) and math.isfinite(high) and low <= high
 
 
 @tries(400)
