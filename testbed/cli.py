@@ -131,7 +131,8 @@ def _parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check a scenario file and explain any problem")
     validate.add_argument("file", type=Path)
 
-    schema = sub.add_parser("schema", help="write the JSON Schema of scenarios or results")
+    schema = sub.add_parser("schema", help="write the JSON Schema of scenarios, results or "
+                                                 "calibration documents")
     schema.add_argument("--kind", choices=["scenario", "results", "calibration"],
                         default="scenario")
     schema.add_argument("--out", type=Path, help="file to write (default: standard output)")
