@@ -10,6 +10,7 @@ published spread, a stated relative tolerance, or (for an exact result) the valu
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -144,15 +145,14 @@ def json_schema() -> dict[str, Any]:
     return schema
 
 
+@dataclass(frozen=True)
 class Calibration:
     """A checked calibration document with its scenario loaded."""
 
-    def __init__(self, path: Path, document: CalibrationDocument, scenario: Scenario,
-                 scenario_path: Path) -> None:
-        self.path = path
-        self.document = document
-        self.scenario = scenario
-        self.scenario_path = scenario_path
+    path: Path
+    document: CalibrationDocument
+    scenario: Scenario
+    scenario_path: Path
 
 
 def _check(document: CalibrationDocument, scenario: Scenario) -> list[Problem]:

@@ -132,7 +132,7 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("file", type=Path)
 
     schema = sub.add_parser("schema", help="write the JSON Schema of scenarios, results or "
-                                                 "calibration documents")
+                                           "calibration documents")
     schema.add_argument("--kind", choices=["scenario", "results", "calibration"],
                         default="scenario")
     schema.add_argument("--out", type=Path, help="file to write (default: standard output)")

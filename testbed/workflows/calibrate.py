@@ -10,7 +10,7 @@ the publication when that interval meets the publication's band.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from testbed import __version__
@@ -63,7 +63,7 @@ def _sized(scenario: Scenario, quick: bool, calibration: Calibration) -> Scenari
                                        "replications": size.replications})
 
 
-def _value(figure: CalibratedFigure, record: RunRecord,
+def _value(figure: CalibratedFigure, index: int, record: RunRecord,
            figures: dict[str, float | None], file: str) -> float | None:
     element = figure.measure.element
     total = 0.0
@@ -72,7 +72,7 @@ def _value(figure: CalibratedFigure, record: RunRecord,
         if name in ELEMENT_FIGURES:
             assert element is not None  # the document model requires it
             if element not in record.outages:
-                raise InputError(file, [Problem("measure.element", (
+                raise InputError(file, [Problem(f"figures[{index}].measure.element", (
                     f"{element!r} is on no data path of architecture "
                     f"{figure.measure.architecture!r}, so the run does not simulate it"))])
             per_year = YEAR_S / record.horizon
@@ -105,14 +105,9 @@ def _basis(figure: CalibratedFigure) -> str:
     return "the exact value"
 
 
-def calibrate_one(calibration: Calibration, registry: Registry, quick: bool = False,
-                  on_row: Callable[[CalibrationRow], None] | None = None) -> list[CalibrationRow]:
-    """Every figure of one calibration, measured over its replications.
-
-    :raises InputError: the calibration names a figure or element the run does not give.
-    :raises PluginError: a plugin failed while wiring.
-    """
-    check_figures(calibration)
+def _calibrate_one(calibration: Calibration, registry: Registry,
+                   quick: bool) -> list[CalibrationRow]:
+    """Every figure of one calibration, measured over its replications."""
     file = os.fspath(calibration.scenario_path)
     scenario = resolved(_sized(calibration.scenario, quick, calibration), registry, file)
     names = [a.name for a in scenario.architectures]
@@ -129,20 +124,17 @@ def calibrate_one(calibration: Calibration, registry: Registry, quick: bool = Fa
             figures: dict[str, float | None] = {
                 **metrics, **project,
                 **{f"effort_hours_{task}": hours.get(task, 0.0) for task in TASKS}}
-            for figure in document.figures:
+            for number, figure in enumerate(document.figures):
                 if figure.measure.architecture == names[index]:
-                    value = _value(figure, record, figures, os.fspath(calibration.path))
+                    value = _value(figure, number, record, figures,
+                                   os.fspath(calibration.path))
                     if value is not None:
                         values[figure.name].append(value)
-    rows = [_row(calibration, figure, values[figure.name], quick) for figure in document.figures]
-    for row in rows:
-        if on_row is not None:
-            on_row(row)
-    return rows
+    return [_row(calibration, figure, values[figure.name]) for figure in document.figures]
 
 
-def _row(calibration: Calibration, figure: CalibratedFigure, values: Sequence[float],
-         quick: bool) -> CalibrationRow:
+def _row(calibration: Calibration, figure: CalibratedFigure,
+         values: Sequence[float]) -> CalibrationRow:
     document = calibration.document
     publication = document.publication
     published = figure.published
@@ -169,11 +161,18 @@ def _row(calibration: Calibration, figure: CalibratedFigure, values: Sequence[fl
                           reason=reason)
 
 
-def calibrate(calibrations: Sequence[Calibration], registry: Registry, quick: bool = False,
-              on_row: Callable[[CalibrationRow], None] | None = None) -> CalibrationReport:
-    """Every calibration, in the order given."""
+def calibrate(calibrations: Sequence[Calibration], registry: Registry,
+              quick: bool = False) -> CalibrationReport:
+    """Every calibration, in the order given; every document's figures are checked before
+    any runs.
+
+    :raises InputError: a calibration names a figure or element the run does not give.
+    :raises PluginError: a plugin failed while wiring.
+    """
+    for calibration in calibrations:
+        check_figures(calibration)
     rows = [row for calibration in calibrations
-            for row in calibrate_one(calibration, registry, quick, on_row)]
+            for row in _calibrate_one(calibration, registry, quick)]
     return CalibrationReport(tool_version=__version__, size="quick" if quick else "full",
                              rows=rows)
 
