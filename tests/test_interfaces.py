@@ -12,6 +12,7 @@ from conftest import TEST_SCENARIOS, load, model
 from testbed.assemble import assemble
 from testbed.params import MachineParams, TranslatorParams
 from testbed.registry import Registry
+from testbed.report.interfaces import interface_table
 from testbed.sim.network import SAMPLE
 
 INTERFACES = TEST_SCENARIOS / "interfaces"
@@ -73,7 +74,7 @@ def test_the_machine_makes_traffic_at_its_kinds_rates(registry: Registry, kind: 
     for machine in factory.machines:
         # four standard deviations, and one part for the cycle under way at the end
         assert abs(machine.parts - parts) <= 4 * spread + 1, (machine.name, machine.parts)
-    for (m, reader), origin in factory.origins.items():
+    for (_, reader), origin in factory.origins.items():
         if params.interface == "push":
             assert origin.poll_interval is None
             interval = params.sample_interval
@@ -86,3 +87,18 @@ def test_the_machine_makes_traffic_at_its_kinds_rates(registry: Registry, kind: 
         # one sample per interval from a random phase on: H/T of them, give or take one
         samples = origin.counts[SAMPLE]
         assert abs(samples - HORIZON / interval) <= 1, (kind, reader, samples, interval)
+
+
+def test_the_interface_table_shows_what_each_architecture_places_to_read_a_protocol(
+        own_registry: Registry) -> None:
+    rows = {line.split(" | ")[0].strip("| `"): line
+            for line in interface_table(own_registry)[2:]}
+    assert set(rows) >= {"euromap63", "opcua", "s7comm", "ethernet-ip", "file-csv",
+                         "rs232-ascii"}
+    s7 = rows["s7comm"]
+    assert "`plc-s7`" in s7 and "`plc-opcua-gateway`" in s7
+    assert "`opcua-aggregation` (plc-opcua-gateway > opcua-aggregation-server)" in s7
+    assert "`edge-gateway-hub` (edge-hub)" in s7
+    assert "`injection-moulder-euromap77`, `opcua-machine`, `packaging-packml`" in rows["opcua"]
+    # files reach the hub through the collector: the hub has no driver for a CSV drop
+    assert "`edge-gateway-hub` (file-collector > edge-hub)" in rows["file-csv"]
