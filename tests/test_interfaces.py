@@ -15,6 +15,7 @@ from testbed.params import MachineParams, TranslatorParams
 from testbed.registry import Registry
 from testbed.report.interfaces import interface_table
 from testbed.sim.network import SAMPLE
+from testbed.workflows.reference import reference_document
 
 INTERFACES = TEST_SCENARIOS / "interfaces"
 # Ten simulated minutes: enough cycles and reads to compare with the kind's rates, quick to run.
@@ -124,3 +125,14 @@ def test_a_machine_no_architecture_reads_is_named_once_per_architecture_with_its
                "translator reads 'profinet': a plugin must add one" in err
     assert "'plc' (s7comm)" not in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(("kind", "link"), [("weighing-scale-serial", "serial"),
+                                            ("label-printer-serial", "serial"),
+                                            ("plc-s7", "field"),
+                                            ("injection-moulder-euromap63", "field")])
+def test_a_reference_shop_puts_the_machine_on_the_line_its_medium_says(
+        registry: Registry, kind: str, link: str) -> None:
+    document = reference_document(registry, "edge-hub", kind, 1, "edge-gateway-hub", seed=1)
+    (machine,) = document["shop"]["machines"]
+    assert machine["link"] == link

@@ -195,7 +195,9 @@ KINDS = [
         sources={
             "tag_count": "guess: a machine's PackTags in the Command, Status and Admin groups "
                          "of OPC 30050 PackML (2020, clause 4.2.7)",
-            "cycle_time": "guess: a small flow-wrapper or cartoner at about 60 packs a minute",
+            "cycle_time": "guess: 60 packs a minute, below the 80-135 bags a minute quoted for "
+                          "vertical baggers (Baking Business, 'Vertical f/f/s offers bakers a "
+                          "variety of packaging options'), as a small line runs slower",
             "state_changes": "guess: PackML state changes (Held, Suspended, Stopped) of a "
                              "starved or blocked line, about ten an hour",
             "breakdowns": "guess: a jam every few days of running, cleared in half an hour",
