@@ -182,7 +182,8 @@ KINDS = [
             "cycle_time": _IMM_CYCLE,
             "state_changes": "guess: machine mode and job changes (OPC 40077 MachineStatus)",
             "message_bytes": _OPCUA_NOTIFICATION,
-            "semantic": "OPC 40077 / EUROMAP 77 companion specification (standard)",
+            "semantic": "EUROMAP 77 information model for IMM to MES (OPC 40077, 2020; "
+                        "standard)",
             "parts_per_record": _IMM_LOT,
             "breakdowns": _BREAKDOWNS,
         },
@@ -202,7 +203,7 @@ KINDS = [
                              "starved or blocked line, about ten an hour",
             "breakdowns": "guess: a jam every few days of running, cleared in half an hour",
             "message_bytes": _OPCUA_NOTIFICATION,
-            "semantic": "OPC 30050 PackML companion specification (standard)",
+            "semantic": "PackML information model (OPC 30050, 2020; standard)",
             "parts_per_record": "guess: an hour of packs booked as one pallet",
         },
     ),
