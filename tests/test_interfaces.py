@@ -4,15 +4,18 @@ every architecture that reads it out of the box, and makes traffic at the kind's
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import TEST_SCENARIOS, load, model
 
+from testbed import ArchitectureKind, ArchitectureParams, hookimpl
 from testbed.assemble import assemble
 from testbed.cli import main
 from testbed.params import MachineParams, TranslatorParams
-from testbed.registry import Registry
+from testbed.registry import PluginError, Registry, load_registry
 from testbed.report.interfaces import interface_table
 from testbed.sim.network import SAMPLE
 from testbed.workflows.reference import reference_document
@@ -136,3 +139,19 @@ def test_a_reference_shop_puts_the_machine_on_the_line_its_medium_says(
     document = reference_document(registry, "edge-hub", kind, 1, "edge-gateway-hub", seed=1)
     (machine,) = document["shop"]["machines"]
     assert machine["link"] == link
+
+
+class _Exploding:
+    @hookimpl
+    def testbed_register_architectures(self, register: Callable[[ArchitectureKind[Any]], None]
+                                       ) -> None:
+        def wire(ctx: Any) -> Any:
+            raise RuntimeError("licence check failed")
+        register(ArchitectureKind("exploding", "raises while wiring",
+                                  params=ArchitectureParams, wire=wire))
+
+
+def test_an_architecture_that_raises_is_named_not_listed_as_unable() -> None:
+    registry = load_registry(extra_plugins=[("exploding", _Exploding())])
+    with pytest.raises(PluginError, match=r"'exploding' from plugin 'exploding'.*licence check"):
+        interface_table(registry)

@@ -12,7 +12,7 @@ from typing import Any
 
 from testbed.items import MachineKind
 from testbed.params import SoftwareParams
-from testbed.registry import Registry
+from testbed.registry import PluginError, Registry
 from testbed.wiring import MachineInstance, Placed, TranslatorOffer, WiringContext, WiringError
 
 _SINK = "software"
@@ -39,6 +39,10 @@ def _route(registry: Registry, architecture: str, machine: MachineKind) -> str |
         wiring = item.wire(ctx)
     except WiringError:
         return None
+    except Exception as exc:
+        raise PluginError(
+            f"architecture {architecture!r} from plugin {item.plugin!r} failed to wire one "
+            f"{machine.name!r} for the interface list: {type(exc).__name__}: {exc}") from exc
     if not wiring.paths:
         return None
     hops = wiring.paths[0].hops[:-1]
