@@ -3,11 +3,9 @@ the wiring the architecture's plugin produces."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 from testbed.errors import InputError, Problem
-from testbed.loader import LineMap, load_document
 from testbed.params import SoftwareParams, TranslatorParams
 from testbed.registry import PluginError, Registry
 from testbed.scenario import ArchitectureEntry, Scenario
@@ -88,64 +86,6 @@ def assemble(scenario: Scenario, index: int, registry: Registry,
     _check(wiring, entry, kind.plugin, {m.id: m for m in machines})
     return Assembly(entry.name, entry.kind, machines, shop_network(scenario), wiring,
                     alternatives(wiring, offers, registry))
-
-
-def assemble_all(scenario: Scenario, registry: Registry,
-                 file: str | None = None) -> list[Assembly]:
-    """Every candidate architecture wired into the shop.
-
-    :raises InputError: one error for every architecture that cannot be built, each machine it
-        cannot read named with its line in the file and the translators that read its protocol.
-    :raises PluginError: a plugin failed while wiring.
-    """
-    assemblies, problems = [], []
-    for index in range(len(scenario.architectures)):
-        try:
-            assemblies.append(assemble(scenario, index, registry, file))
-        except InputError as exc:
-            problems.extend(_unread_machines(scenario, index, registry, file) or exc.problems)
-    if problems:
-        raise InputError(file, problems)
-    return assemblies
-
-
-def _unread_machines(scenario: Scenario, index: int, registry: Registry,
-                     file: str | None) -> list[Problem]:
-    """The machine entries architecture ``index`` cannot wire on their own because of their
-    protocol, as problems; empty when the fault is not one machine's."""
-    lines = _lines(file)
-    problems = []
-    for j, entry in enumerate(scenario.shop.machines):
-        alone = scenario.model_copy(update={
-            "shop": scenario.shop.model_copy(update={"machines": [entry]})})
-        try:
-            assemble(alone, index, registry, file)
-        except InputError as exc:
-            protocol = entry.machine_params().protocol
-            reason = exc.problems[0].message
-            if repr(protocol) not in reason:
-                continue
-            readers = sorted(f"{name} ({item.defaults().role})"
-                             for name, item in registry.translators.items()
-                             if protocol in item.defaults().inputs)
-            could = (f"translators that read {protocol!r}: {', '.join(readers)}" if readers
-                     else f"no installed translator reads {protocol!r}: a plugin must add one")
-            problems.append(Problem(
-                f"shop.machines[{j}]",
-                f"{reason}; so {scenario.architectures[index].name!r} cannot read machine "
-                f"{entry.name!r} ({protocol}); {could}",
-                lines.get(("shop", "machines", j)) if lines else None))
-    return problems
-
-
-def _lines(file: str | None) -> LineMap | None:
-    """The line of every key of the scenario file, when ``file`` is one."""
-    if file is None or not os.path.isfile(file):
-        return None
-    try:
-        return load_document(file)[1]
-    except InputError:
-        return None
 
 
 def alternatives(wiring: Wiring, offers: dict[str, TranslatorOffer],

@@ -13,7 +13,6 @@ from conftest import TEST_SCENARIOS, load, model
 
 from testbed import ArchitectureKind, ArchitectureParams, hookimpl
 from testbed.assemble import assemble
-from testbed.cli import main
 from testbed.params import MachineParams, TranslatorParams
 from testbed.registry import PluginError, Registry, load_registry
 from testbed.report.interfaces import interface_table
@@ -107,27 +106,6 @@ def test_the_interface_table_shows_what_each_architecture_places_to_read_a_proto
     assert "`injection-moulder-euromap77`, `opcua-machine`, `packaging-packml`" in rows["opcua"]
     # files reach the hub through the collector: the hub has no driver for a CSV drop
     assert "`edge-gateway-hub` (file-collector > edge-hub)" in rows["file-csv"]
-
-
-def test_a_machine_no_architecture_reads_is_named_once_per_architecture_with_its_line(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    text = _scenario("plc-s7").read_text()
-    readable = "    - {name: plc, kind: plc-s7, count: 2, link: lan, breakdowns: null}\n"
-    assert readable in text
-    # a second PLC whose protocol no installed translator reads, on the line after the first
-    unreadable = readable.replace("name: plc,", "name: profi,").replace(
-        "breakdowns: null}", "breakdowns: null, protocol: profinet}")
-    path = tmp_path / "unreadable.yaml"
-    path.write_text(text.replace(readable, readable + unreadable))
-    line = text.splitlines().index(readable.rstrip("\n")) + 2
-    assert main(["validate", str(path)]) == 2
-    err = capsys.readouterr().err
-    for name in ("point to point", "hub", "uns", "aggregation", "vendor cloud"):
-        assert f"{path}:{line}: shop.machines[1]: '{name}' cannot be built" in err
-        assert f"so '{name}' cannot read machine 'profi' (profinet); no installed " \
-               "translator reads 'profinet': a plugin must add one" in err
-    assert "'plc' (s7comm)" not in err
-    assert "Traceback" not in err
 
 
 @pytest.mark.parametrize(("kind", "link"), [("weighing-scale-serial", "serial"),

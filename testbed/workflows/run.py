@@ -7,7 +7,7 @@ import itertools
 import os
 from collections.abc import Callable, Mapping, Sequence
 
-from testbed.assemble import Assembly, assemble_all
+from testbed.assemble import Assembly, assemble
 from testbed.experiments.executor import Executor
 from testbed.experiments.planning import resolved
 from testbed.experiments.replications import Outcome, run_all
@@ -28,7 +28,7 @@ def assemblies_of(scenario: Scenario, registry: Registry, file: str) -> list[Ass
     :raises InputError: an architecture cannot be built for this shop.
     :raises PluginError: a plugin failed while wiring.
     """
-    return assemble_all(scenario, registry, file)
+    return [assemble(scenario, i, registry, file) for i in range(len(scenario.architectures))]
 
 
 def run_scenario(scenario: Scenario, registry: Registry, path: str | os.PathLike[str],
