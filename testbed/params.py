@@ -159,6 +159,9 @@ Location = Literal["machine", "edge", "onprem", "cloud"]
 RamiLayer = Literal["asset", "integration", "communication", "information", "functional",
                     "business"]
 IiraTier = Literal["edge", "platform", "enterprise"]
+# What a machine's interface runs over: the core places machines on links by this, never by
+# the name of a plugin's protocol.
+Medium = Literal["ethernet", "serial", "none"]
 MessageKind = Literal["count", "state", "alarm", "sample"]
 ALL_MESSAGE_KINDS: tuple[MessageKind, ...] = ("count", "state", "alarm", "sample")
 DEFAULT_TAG_SHARES: dict[MessageKind, float] = {"count": 0.1, "state": 0.2, "alarm": 0.3,
@@ -171,6 +174,10 @@ class MachineParams(ItemParams):
     protocol: str = Field(description="interface protocol, e.g. modbus-rtu, opcua, paper")
     interface: Literal["push", "poll"] = Field(
         description="push: the machine sends changes; poll: a reader must ask")
+    medium: Medium = Field(
+        default="ethernet",
+        description="what the interface runs over: ethernet (a network port or a file share "
+                    "on the network), serial (an RS-232/RS-485 line) or none (paper)")
     min_poll_interval: Duration = Field(
         default=0.0, description="fastest the interface may be polled (0: no limit)")
     semantic: bool = Field(
@@ -352,9 +359,9 @@ class ArchitectureParams(ItemParams):
 
 # Fields that say what a kind *is* rather than estimate a figure: their source is the kind.
 DEFINITIONAL = frozenset({
-    "protocol", "interface", "semantic", "role", "inputs", "output", "open_output", "location",
-    "scope", "vendor", "skills", "accepts", "subscribes", "production_critical", "export_open",
-    "capex_category",
+    "protocol", "interface", "medium", "semantic", "role", "inputs", "output", "open_output",
+    "location", "scope", "vendor", "skills", "accepts", "subscribes", "production_critical",
+    "export_open", "capex_category",
 })
 DEFINITION = "definition of this kind"
 NOT_UNLESS_STATED = "none unless the kind says so"

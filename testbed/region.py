@@ -21,7 +21,6 @@ from testbed.seeds import stream
 from testbed.units import Duration
 
 SizeClass = Literal["micro", "small", "medium"]
-SERIAL_PROTOCOLS = {"rs232-proprietary", "modbus-rtu"}
 
 
 class SizeProfile(Strict):
@@ -90,10 +89,10 @@ def generate_shop(region: Region, registry: Registry, index: int) -> dict[str, A
     groups: dict[tuple[str, str | None], int] = {}
     for _ in range(count):
         kind = _pick(rng, region.machine_mix)
-        protocol = registry.machines[kind].defaults().protocol
-        if protocol == "paper":
+        medium = registry.machines[kind].defaults().medium
+        if medium == "none":
             link = None
-        elif protocol in SERIAL_PROTOCOLS:
+        elif medium == "serial":
             link = "serial"
         else:
             link = "wifi" if rng.random() < region.wifi_share else "lan"

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import BUNDLED
+from conftest import BUNDLED, TEST_SCENARIOS
 
 from testbed.cli import main
 
@@ -74,3 +74,23 @@ def test_without_the_live_extra_the_command_says_what_to_install(missing: str,
     run = subprocess.run([sys.executable, "-m", "testbed.cli", "validate", SHOP],
                          capture_output=True, text=True, timeout=120, env=env)
     assert run.returncode == 0, run.stderr
+
+
+@pytest.mark.live
+def test_machines_without_a_live_endpoint_are_named_by_protocol(tmp_path: Path) -> None:
+    def free_port() -> int:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            return int(sock.getsockname()[1])
+
+    mix = str(TEST_SCENARIOS / "interfaces" / "live-mix.yaml")
+    run = subprocess.run([sys.executable, "-m", "testbed.cli", "live", mix, "--architecture",
+                          "hub", "--speed", "60", "--duration", "1min", "--quiet",
+                          "--opcua-port", str(free_port()), "--modbus-port", str(free_port()),
+                          "--out", str(tmp_path)],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "units 1-1: press" in run.stderr
+    assert ("No live endpoint of their own (simulated, read them in the OPC UA address space): "
+            "ethernet-ip: ab; euromap63: moulder; rs232-ascii: scale; s7comm: plc") in run.stderr
+    assert "Traceback" not in run.stderr

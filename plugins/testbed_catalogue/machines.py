@@ -13,6 +13,7 @@ from testbed import (
     LogNormal,
     MachineKind,
     MachineParams,
+    Medium,
     Rate,
     Size,
     hookimpl,
@@ -26,6 +27,7 @@ class PaperStation(MachineParams):
 
     protocol: str = "paper"
     interface: Literal["push", "poll"] = "poll"
+    medium: Medium = "none"
     tag_count: int = 8
     parts_per_record: int = 15
     cycle_time: DistributionSpec = LogNormal(dist="lognormal", mean=240.0, cv=0.3)
@@ -39,6 +41,7 @@ class Cnc1990s(MachineParams):
 
     protocol: str = "rs232-proprietary"
     interface: Literal["push", "poll"] = "poll"
+    medium: Medium = "serial"
     min_poll_interval: Duration = 2.0
     tag_count: int = 30
     parts_per_record: int = 5
@@ -53,6 +56,7 @@ class PlcModbusRtu(MachineParams):
 
     protocol: str = "modbus-rtu"
     interface: Literal["push", "poll"] = "poll"
+    medium: Medium = "serial"
     min_poll_interval: Duration = 0.1
     tag_count: int = 60
     parts_per_record: int = 80
@@ -67,6 +71,7 @@ class PlcModbusTcp(PlcModbusRtu):
     """A newer PLC with Modbus TCP on the shop Ethernet."""
 
     protocol: str = "modbus-tcp"
+    medium: Medium = "ethernet"
     min_poll_interval: Duration = 0.01
     message_bytes: Size = 45
 

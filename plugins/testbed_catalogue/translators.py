@@ -28,7 +28,8 @@ _GATEWAY_CRASH = "guess: an industrial gateway restarts a few times a year"
 
 class SerialRetrofitKit(TranslatorParams):
     role: Literal["adapter"] = "adapter"
-    inputs: list[str] = ["rs232-proprietary"]
+    # a protocol profile per device: the builder's own protocol or plain ASCII commands
+    inputs: list[str] = ["rs232-proprietary", "rs232-ascii"]
     output: str = "opcua"
     open_output: bool = True
     location: Literal["machine"] = "machine"
@@ -76,7 +77,9 @@ class MtconnectAdapter(TranslatorParams):
 
 class SparkplugEdgeBridge(TranslatorParams):
     role: Literal["gateway"] = "gateway"
-    inputs: list[str] = ["opcua", "modbus-rtu", "modbus-tcp"]
+    # Edge nodes of this shape (Ignition Edge with MQTT Transmission, EMQX Neuron) carry
+    # Siemens S7 and Allen-Bradley drivers beside Modbus and OPC UA.
+    inputs: list[str] = ["opcua", "modbus-rtu", "modbus-tcp", "s7comm", "ethernet-ip"]
     output: str = "mqtt-sparkplug"
     open_output: bool = True
     location: Literal["edge"] = "edge"
@@ -126,7 +129,10 @@ class OpcuaAggregationServer(TranslatorParams):
 
 class EdgeHub(TranslatorParams):
     role: Literal["hub"] = "hub"
-    inputs: list[str] = ["opcua", "modbus-rtu", "modbus-tcp", "mtconnect"]
+    # The driver lists of hub products (PTC Kepware, Ignition): Siemens TCP/IP Ethernet,
+    # Allen-Bradley Logix, EUROMAP 63 and Mettler Toledo serial drivers among them.
+    inputs: list[str] = ["opcua", "modbus-rtu", "modbus-tcp", "mtconnect", "s7comm",
+                         "ethernet-ip", "euromap63", "rs232-ascii"]
     output: str = "opcua"
     open_output: bool = True
     location: Literal["edge"] = "edge"
@@ -144,13 +150,20 @@ class EdgeHub(TranslatorParams):
 
 class CustomDriver(TranslatorParams):
     role: Literal["driver"] = "driver"
+    # Code can read anything documented: S7 through Snap7, Logix through a CIP library, files
+    # and ASCII lines through the standard library.
     inputs: list[str] = [
         "rs232-proprietary",
+        "rs232-ascii",
         "modbus-rtu",
         "modbus-tcp",
+        "s7comm",
+        "ethernet-ip",
         "mtconnect",
         "opcua",
         "mqtt-sparkplug",
+        "euromap63",
+        "file-csv",
         "vendor-proprietary",
     ]
     output: str = "custom"
@@ -182,7 +195,10 @@ class OperatorRounds(TranslatorParams):
 
 class VendorCloudAgent(TranslatorParams):
     role: Literal["agent"] = "agent"
-    inputs: list[str] = ["rs232-proprietary", "modbus-rtu", "modbus-tcp", "mtconnect", "opcua"]
+    # Cloud edge agents read EtherNet/IP beside Modbus TCP and OPC UA (AWS IoT SiteWise Edge's
+    # sources); S7 and files reach them through a gateway or collector.
+    inputs: list[str] = ["rs232-proprietary", "modbus-rtu", "modbus-tcp", "ethernet-ip",
+                         "mtconnect", "opcua"]
     output: str = "vendor-proprietary"
     open_output: bool = False
     location: Literal["machine"] = "machine"

@@ -87,6 +87,10 @@ async def _serve(run: LiveRun, args: argparse.Namespace, err: Console) -> int:
     if run.modbus is not None:
         print(f"Modbus TCP: {args.host}:{args.modbus_port}, units 1-{len(run.modbus_ids)}: "
               + ", ".join(run.modbus_ids), file=out)
+    if run.simulated_only:
+        print("No live endpoint of their own (simulated, read them in the OPC UA address "
+              "space): " + "; ".join(f"{protocol}: {', '.join(ids)}" for protocol, ids
+                                     in sorted(run.simulated_only.items())), file=out)
     print("Ctrl-C stops the run and writes the results.", file=out, flush=True)
 
     def show(status: LiveStatus) -> None:

@@ -126,6 +126,12 @@ class LiveRun:
         self.publisher = Publisher(self.server, self.clock)
         instances = self.assembly.machines
         self.modbus_ids = [m.id for m in instances if m.params.protocol.startswith("modbus")]
+        # Only Modbus machines get an endpoint of their own; the rest (S7, EtherNet/IP, files,
+        # serial lines, OPC UA machines) run inside the simulation, seen in the address space.
+        self.simulated_only: dict[str, list[str]] = {}
+        for m in instances:
+            if m.id not in self.modbus_ids:
+                self.simulated_only.setdefault(m.params.protocol, []).append(m.id)
         polled = {m.id for m in instances
                   if m.id in self.modbus_ids and m.params.interface == "poll"}
         self.model = FactoryModel(

@@ -13,8 +13,6 @@ from typing import Any
 
 from testbed.registry import Registry
 
-SERIAL_PROTOCOLS = {"rs232-proprietary", "modbus-rtu"}
-
 
 def _slot(registry: Registry, architecture: str, product: str) -> dict[str, str]:
     """The architecture's parameter naming a component of the product's role, set to it."""
@@ -31,10 +29,9 @@ def _slot(registry: Registry, architecture: str, product: str) -> dict[str, str]
 def reference_document(registry: Registry, product: str, machine: str, machines: int,
                        architecture: str, seed: int, horizon: str = "1h",
                        replications: int = 1) -> dict[str, Any]:
-    protocol = registry.machines[machine].defaults().protocol
     # Machines sit on their own field network, so an outage of the shop's backbone (where the
     # product's output goes) does not also stop the product reading them.
-    link = "serial" if protocol in SERIAL_PROTOCOLS else "field"
+    link = "serial" if registry.machines[machine].defaults().medium == "serial" else "field"
     return {
         "name": f"reference: {product} with {machines} x {machine} in {architecture}",
         "seed": seed,
