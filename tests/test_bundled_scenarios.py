@@ -190,7 +190,7 @@ def test_food_producer_reads_its_packml_line_natively_and_its_serial_devices_by_
     readers = first_readers(registry, FOOD_PRODUCER)
     assert readers["OPC UA aggregation"]["pack-line"] == {"opcua-aggregation-server"}
     uns = readers["Unified namespace (MQTT)"]
-    assert uns["weigh-up-scale"] == uns["case-labeller"] == {"serial-retrofit-kit"}
+    assert uns["weigh-up-scale"] == uns["pallet-labeller"] == {"serial-retrofit-kit"}
 
 
 def test_machining_shop_result_files_are_collected_unless_a_driver_is_written(
