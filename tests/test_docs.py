@@ -169,8 +169,9 @@ def test_the_guides_architecture_is_listed_once_installed(
     listing = _python(guide_example["work"], "-m", "testbed.cli", "plugins",
                       path=[guide_example["gateway"], guide_example["direct"]])
     assert listing.returncode == 0, listing.stderr
-    rows = [line.split("│")[1:4] for line in listing.stdout.splitlines() if "│" in line]
-    assert [" architecture ", " acme-direct              ", " acme-direct   "] in rows
+    rows = [[cell.strip() for cell in line.split("│")[1:4]]
+            for line in listing.stdout.splitlines() if "│" in line]
+    assert ["architecture", "acme-direct", "acme-direct"] in rows
 
 
 # Three one-day replications (a minute or more on two cores): the slow env runs it.

@@ -196,7 +196,8 @@ def test_a_first_hop_that_cannot_read_the_machine_is_refused(
         "architecture 'bridge-everything' from plugin 'wrong-here' wired 'straight in' "
         "wrongly: on the data path of press, machine press (cnc-rs232-1990s) speaks "
         "'rs232-proprietary', which hop 1, translator 'sparkplug-edge-bridge' (kind "
-        "'sparkplug-edge-bridge'), does not read: it reads opcua, modbus-rtu, modbus-tcp")
+        "'sparkplug-edge-bridge'), does not read: it reads opcua, modbus-rtu, modbus-tcp, "
+        "s7comm, ethernet-ip")
 
 
 def test_a_wiring_whose_every_hop_fits_is_accepted(wrong_hop_module: object,

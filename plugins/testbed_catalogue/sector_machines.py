@@ -182,7 +182,8 @@ KINDS = [
             "cycle_time": _IMM_CYCLE,
             "state_changes": "guess: machine mode and job changes (OPC 40077 MachineStatus)",
             "message_bytes": _OPCUA_NOTIFICATION,
-            "semantic": "OPC 40077 / EUROMAP 77 companion specification (standard)",
+            "semantic": "EUROMAP 77 information model for IMM to MES (OPC 40077, 2020; "
+                        "standard)",
             "parts_per_record": _IMM_LOT,
             "breakdowns": _BREAKDOWNS,
         },
@@ -195,12 +196,14 @@ KINDS = [
         sources={
             "tag_count": "guess: a machine's PackTags in the Command, Status and Admin groups "
                          "of OPC 30050 PackML (2020, clause 4.2.7)",
-            "cycle_time": "guess: a small flow-wrapper or cartoner at about 60 packs a minute",
+            "cycle_time": "guess: 60 packs a minute, below the 80-135 bags a minute quoted for "
+                          "vertical baggers (Baking Business, 'Vertical f/f/s offers bakers a "
+                          "variety of packaging options'), as a small line runs slower",
             "state_changes": "guess: PackML state changes (Held, Suspended, Stopped) of a "
                              "starved or blocked line, about ten an hour",
             "breakdowns": "guess: a jam every few days of running, cleared in half an hour",
             "message_bytes": _OPCUA_NOTIFICATION,
-            "semantic": "OPC 30050 PackML companion specification (standard)",
+            "semantic": "PackML information model (OPC 30050, 2020; standard)",
             "parts_per_record": "guess: an hour of packs booked as one pallet",
         },
     ),

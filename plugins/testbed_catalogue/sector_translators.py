@@ -80,12 +80,12 @@ KINDS = [
         params=PlcOpcuaGateway,
         rami_layer="communication",
         sources={
-            "poll_interval": "Ignition tag group default 1 s (vendor)",
+            "poll_interval": "Ignition tag group default 1 s (Ignition documentation; vendor)",
             "service_time": "guess: milliseconds per request",
             "crashes": "guess: an industrial gateway restarts a few times a year",
             "capex_gbp": "guess: UK list prices of DIN-rail protocol gateways",
-            "setup_hours": "60-90 min per device manual commissioning (Koziolek et al., "
-                           "ICSE-SEIP 2019; paper) for a handful of devices",
+            "setup_hours": "a handful of devices at 60-90 min each of manual commissioning "
+                           "(Koziolek et al., ICSE-SEIP 2019; paper)",
             "minutes_per_tag": "guess: symbolic tags imported from the PLC project map "
                                "quickly, as a Modbus gateway's registers",
         },

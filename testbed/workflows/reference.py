@@ -57,8 +57,9 @@ def reference_document(registry: Registry, product: str, machine: str, machines:
         },
         "software": [{"name": "sink", "kind": "onprem-mes", "availability": None,
                       "production_critical": False, "batch_interval": 0.0,
-                      "accepts": ["opcua", "mqtt-sparkplug", "mqtt-json", "custom",
-                                  "vendor-proprietary", "manual-entry"]}],
+                      # whatever any installed translator emits, so no connector is needed
+                      "accepts": sorted({t.defaults().output
+                                         for t in registry.translators.values()})}],
         "architectures": [{"name": architecture, "kind": architecture, "consumers": ["sink"],
                            "translators": [{"kind": product}],
                            **_slot(registry, architecture, product)}],
