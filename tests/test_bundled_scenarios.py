@@ -200,8 +200,8 @@ def test_machining_shop_result_files_are_collected_unless_a_driver_is_written(
         assert readers["cmm"] == readers["tool-presetter"] == expected, name
 
 
-# A year of each at the default fidelity, replicated until its ranking settles (up to 20 s
-# each on two cores, a minute for the food producer): the slow env runs it.
+# A year of each at the default fidelity, replicated until its ranking settles (3 to 30 s
+# each here, about 75 s in all): the slow env runs it.
 @pytest.mark.slow
 @each_scenario
 def test_a_year_at_the_default_fidelity_runs_at_flow_level_and_ranks_everyone(
