@@ -3,12 +3,13 @@ the wiring the architecture's plugin produces."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from testbed.errors import InputError, Problem
 from testbed.params import SoftwareParams, TranslatorParams
 from testbed.registry import PluginError, Registry
-from testbed.scenario import ArchitectureEntry, Scenario
+from testbed.scenario import ArchitectureEntry, Scenario, TranslatorEntry
 from testbed.wiring import (
     DataPath,
     MachineInstance,
@@ -42,6 +43,29 @@ def machine_instances(scenario: Scenario) -> list[MachineInstance]:
     return instances
 
 
+def placed_software(scenario: Scenario, registry: Registry) -> dict[str, Placed[SoftwareParams]]:
+    """The scenario's software, by name, as an architecture places it."""
+    return {
+        s.name: Placed(s.name, s.kind, "software", s.software_params(),
+                       registry.software[s.kind].rami_layer, registry.software[s.kind].iira_tier)
+        for s in scenario.software
+    }
+
+
+def translator_offers(registry: Registry, entries: Sequence[TranslatorEntry],
+                      also_preferred: str | None = None) -> dict[str, TranslatorOffer]:
+    """Every installed translator as an architecture may use it: the catalogue's defaults with
+    the architecture's ``translators:`` entries applied, and ``also_preferred`` preferred as if
+    it were listed there."""
+    changed = {t.kind: t.translator_params() for t in entries}
+    preferred = {t.kind for t in entries if t.prefer} | {also_preferred}
+    return {
+        name: TranslatorOffer(name, changed.get(name) or item.defaults(), item.rami_layer,
+                              item.iira_tier, name in preferred)
+        for name, item in registry.translators.items()
+    }
+
+
 def shop_network(scenario: Scenario) -> ShopNetwork:
     shop = scenario.shop
     return ShopNetwork({link.name: link for link in shop.links}, shop.backbone, shop.internet)
@@ -56,20 +80,10 @@ def assemble(scenario: Scenario, index: int, registry: Registry,
     """
     entry: ArchitectureEntry = scenario.architectures[index]
     kind = registry.architectures[entry.kind]
-    software = {
-        s.name: Placed(s.name, s.kind, "software", s.software_params(),
-                       registry.software[s.kind].rami_layer, registry.software[s.kind].iira_tier)
-        for s in scenario.software
-    }
-    changed = {t.kind: t.translator_params() for t in entry.translators}
-    preferred = {t.kind for t in entry.translators if t.prefer}
-    offers = {
-        name: TranslatorOffer(name, changed.get(name) or item.defaults(), item.rami_layer,
-                              item.iira_tier, name in preferred)
-        for name, item in registry.translators.items()
-    }
+    offers = translator_offers(registry, entry.translators)
     machines = machine_instances(scenario)
-    ctx = WiringContext(machines, software, entry.architecture_params(), offers)
+    ctx = WiringContext(machines, placed_software(scenario, registry),
+                        entry.architecture_params(), offers)
     assert kind.wire is not None
     try:
         wiring = kind.wire(ctx)

@@ -18,7 +18,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from testbed import __version__
-from testbed.assemble import Assembly, assemble
+from testbed.assemble import Assembly
 from testbed.calibration import json_schema as calibration_schema
 from testbed.calibration import load_calibration
 from testbed.claims import load_claims
@@ -323,8 +323,7 @@ def _kept(args: argparse.Namespace) -> str:
 
 def _validate(args: argparse.Namespace, registry: Registry) -> int:
     scenario = load_scenario(args.file, registry)
-    for index in range(len(scenario.architectures)):
-        assemble(scenario, index, registry, str(args.file))
+    assemblies_of(scenario, registry, str(args.file))
     machines = sum(m.count for m in scenario.shop.machines)
     print(f"{args.file}: ok: {scenario.name!r}, {machines} machines, "
           f"{len(scenario.architectures)} architectures")

@@ -168,7 +168,8 @@ class WiringContext(Generic[P]):
         going to preferred translators, then to the cheapest, then by name, so the choice is
         deterministic. An empty list means the protocol already fits.
 
-        :raises WiringError: when no chain exists, naming the protocol and what was on offer.
+        :raises WiringError: when no chain exists, naming the protocol, the targets and the
+            roles tried.
         """
         for offer in sorted(self.translators.values(),
                             key=lambda o: (o.params.capex_gbp, o.kind)):
@@ -203,9 +204,10 @@ class WiringContext(Generic[P]):
                     return route
                 seen.add(offer.params.output)
                 frontier.append((offer.params.output, route))
+        # The roles say why a translator that reads the protocol was not used (a broker, say).
         raise WiringError(
-            f"no translator turns {protocol!r} into any of {sorted(targets)}; translators on "
-            f"offer: {', '.join(sorted(self.translators)) or 'none'}")
+            f"no translator of role {', '.join(sorted(roles))} turns {protocol!r} into any of "
+            f"{sorted(targets)}")
 
     def offer(self, kind: str) -> TranslatorOffer:
         """The translator ``kind`` as offered here.

@@ -22,7 +22,7 @@ from testbed.registry import Registry
 from testbed.results.run import CompareSection, OutagePoint, RankEntry, Results, WhatIfResult
 from testbed.scenario import Scenario, scenario_model
 from testbed.workflows.ranking import CRITERIA, rank_by_priorities
-from testbed.workflows.run import run_scenario
+from testbed.workflows.run import assemblies_of, run_scenario
 
 Progress = Callable[[str], None]
 
@@ -81,7 +81,9 @@ def compare(scenario: Scenario, registry: Registry, path: str | os.PathLike[str]
             stage: Progress | None = None, cache: TaskCache | None = None) -> Results:
     file = os.fspath(path)
     settings = scenario.compare
-    # Every what-if variant is checked before anything runs: a typo fails in seconds.
+    # Every architecture is wired and every what-if variant checked before anything runs: a
+    # machine no architecture can read, or a typo, fails in seconds, all of them at once.
+    assemblies_of(scenario, registry, file)
     variants = [
         (i, value, variant(scenario, registry, w.parameter, value,
                            f"compare.what_if[{i}].values[{j}]"))

@@ -7,7 +7,7 @@ import itertools
 import os
 from collections.abc import Callable, Mapping, Sequence
 
-from testbed.assemble import Assembly, assemble
+from testbed.assemble import Assembly
 from testbed.experiments.executor import Executor
 from testbed.experiments.planning import resolved
 from testbed.experiments.replications import Outcome, run_all
@@ -16,6 +16,7 @@ from testbed.experiments.tasks import TaskCache
 from testbed.registry import Registry
 from testbed.results.run import OutagePoint, RankEntry, Results, Stopping
 from testbed.scenario import Scenario
+from testbed.unreadable import assemble_all
 from testbed.workflows.ranking import rank_by_priorities
 from testbed.workflows.stopping import Separation, next_count, separation
 
@@ -25,10 +26,11 @@ Afternoon = Mapping[str, OutagePoint | None]
 def assemblies_of(scenario: Scenario, registry: Registry, file: str) -> list[Assembly]:
     """Every candidate architecture wired into the shop.
 
-    :raises InputError: an architecture cannot be built for this shop.
+    :raises InputError: naming every architecture that cannot be built and every machine entry
+        it cannot read, with what would read it (:mod:`testbed.unreadable`).
     :raises PluginError: a plugin failed while wiring.
     """
-    return [assemble(scenario, i, registry, file) for i in range(len(scenario.architectures))]
+    return assemble_all(scenario, registry, file)
 
 
 def run_scenario(scenario: Scenario, registry: Registry, path: str | os.PathLike[str],
