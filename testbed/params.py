@@ -410,7 +410,8 @@ def source_of(params: type[BaseModel], field: str, item_sources: Mapping[str, st
 
 
 class EffortSettings(Strict):
-    """How the commissioning project is estimated; defaults and sources in docs/metrics.md."""
+    """How the commissioning project is estimated; the sources of the defaults are
+    EFFORT_SOURCES (shown in docs/catalogue.md)."""
 
     semantic_mapping_factor: float = Field(
         default=0.1, ge=0, le=1,
@@ -427,8 +428,20 @@ class EffortSettings(Strict):
                     "same kind for the same software")
 
 
+EFFORT_SOURCES: dict[str, str] = {
+    "semantic_mapping_factor": "OPC UA plug-and-produce cuts engineering effort by up to 90 % "
+                               "(Koziolek et al., Software: Practice and Experience 2020; paper)",
+    "testing_hours_per_path": "guess: half an hour to check one data path end to end",
+    "effort_cv": "guess: integration estimates overrun by about a third",
+    "learning_hours_per_skill": "guess: two days to learn a protocol or a tool well enough",
+    "driver_reuse_factor": "guess: adapting a driver to another machine of the same kind is "
+                           "configuration",
+}
+
+
 class Economics(Strict):
-    """What the owner's money figures rest on; defaults and sources in docs/metrics.md."""
+    """What the owner's money figures rest on; the sources of the defaults are
+    ECONOMICS_SOURCES (shown in docs/catalogue.md)."""
 
     downtime_cost_gbp_per_hour: float = Field(
         default=120.0, ge=0, description="cost of a machine standing broken, per hour")
@@ -450,6 +463,22 @@ class Economics(Strict):
     grant_share_of_capex: float = Field(
         default=0.0, ge=0, le=1,
         description="share of capex paid by a grant or match funding (e.g. Made Smarter)")
+
+
+ECONOMICS_SOURCES: dict[str, str] = {
+    "downtime_cost_gbp_per_hour": "guess: a small machine shop's hourly contribution",
+    "rounds_interval": "guess: a supervisor's walk round every two hours",
+    "rekey_seconds_per_record": "guess: half a minute to key one job card",
+    "clerical_rate_gbp_per_hour": "guess: UK clerical wage with on-costs",
+    "margin_gbp_per_part": "guess: contribution of a small machined part",
+    "payback_target_months": "SMEs asked for payback within about a year (UK SME interview "
+                             "study 2019, background/sme-digitalisation-barriers; secondary)",
+    "appraisal_years": "guess: a typical life of shop-floor IT before replacement, the horizon "
+                       "the issue's owners asked for",
+    "discount_rate": "social time preference rate 3.5 % real for years 0-30; set your own cost "
+                     "of capital (HM Treasury, The Green Book 2022; standard)",
+    "grant_share_of_capex": "no grant unless the scenario says so",
+}
 
 
 class Priorities(Strict):

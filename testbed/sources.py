@@ -2,8 +2,8 @@
 
 A source is written "<what it rests on> (<citation>; <strength>)", or "guess: <what it rests
 on>" when nothing public backs it; a field that says what a kind *is* has the kind's definition
-as its source, and a field the kind simply does not have ("none unless the kind says so") has
-none. Reading the strength from the text keeps one place for it: the sentence a reader sees.
+as its source ("definition of this kind"), and a field the kind simply does not have ("none
+unless the kind says so", "no batching unless the kind says so") has none. Reading the strength from the text keeps one place for it: the sentence a reader sees.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ STRENGTHS: tuple[Strength, ...] = get_args(Strength)
 ESTIMATES: tuple[Strength, ...] = ("standard", "paper", "survey", "vendor", "secondary", "guess")
 
 DEFINITION_PREFIX = "definition of this"
-ABSENT_SUFFIX = "unless the kind says so"
+_ABSENT = re.compile(r"unless the (kind|scenario) says so$")
 _ESTIMATE_NAMED: dict[str, Strength] = {name: name for name in ESTIMATES}
 _CITED = re.compile(r"(?:^|;\s*)(" + "|".join(ESTIMATES[:-1]) + r")\s*$")
 
@@ -48,7 +48,7 @@ def strength_of(text: str) -> Strength:
         return "guess"
     if text.startswith(DEFINITION_PREFIX):
         return "definition"
-    if text.endswith(ABSENT_SUFFIX):
+    if _ABSENT.search(text):
         return "none"
     inner = _final_parentheses(text)
     match = _CITED.search(inner.strip()) if inner is not None else None

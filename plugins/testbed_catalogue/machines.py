@@ -135,8 +135,9 @@ KINDS = [
         params=PlcModbusRtu,
         sources={
             "min_poll_interval": (
-                "Modbus RTU line time: a 10-register read at 19,200 baud takes about "
-                "23 ms (derived from the spec); 0.1 s leaves room for a few devices"
+                "0.1 s leaves room for a few devices: a 10-register read at 19,200 baud "
+                "takes about 23 ms of line time, 33 characters of 11 bits and two 3.5-"
+                "character silences (derived from Modbus over Serial Line V1.02; standard)"
             ),
             "tag_count": "guess: a press PLC's coils and registers worth mapping",
             "cycle_time": "guess: a press stroke cycle under a minute, cv 0.1",

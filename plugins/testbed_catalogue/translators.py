@@ -19,8 +19,8 @@ from testbed import (
 )
 
 _MAPPING = (
-    "tag mapping at 1-5 tags/min on clean PLC code, slower on messy code "
-    "(vendor calculator; weak, a guess)"
+    "guess: tag mapping at 1-5 tags/min on clean PLC code, slower on messy code, as a "
+    "vendor's effort calculator has it (not citable: treat it as our estimate)"
 )
 _POLL = "Ignition tag group default 1 s (vendor)"
 _GATEWAY_CRASH = "guess: an industrial gateway restarts a few times a year"
@@ -224,8 +224,8 @@ KINDS = [
             "service_time": "guess: milliseconds per request",
             "poll_interval": _POLL,
             "minutes_per_tag": _MAPPING,
-            "setup_hours": "60-90 min per device manual commissioning (Koziolek et al., "
-            "ICSE-SEIP 2019; paper) for a handful of devices",
+            "setup_hours": "a handful of devices at 60-90 min of manual commissioning each "
+            "(Koziolek et al., OpenPnP, ICSE-SEIP 2019; paper)",
             "crashes": _GATEWAY_CRASH,
         },
     ),
@@ -239,7 +239,7 @@ KINDS = [
             "service_time": "guess: milliseconds",
             "crashes": "guess: software adapter restarts a few times a year",
             "setup_hours": "guess: install and map a standard vocabulary",
-            "minutes_per_tag": "semantic data: mapping mostly automatic (guess)",
+            "minutes_per_tag": "guess: semantic data, so mapping is mostly automatic",
         },
     ),
     TranslatorKind(
@@ -252,8 +252,8 @@ KINDS = [
             "service_time": "guess: about a millisecond per publish",
             "setup_hours": "guess: install, namespace design, certificates",
             "minutes_per_tag": "guess: tags from an OPC UA browse map quickly",
-            "buffer_messages": "Sparkplug 3.0: edge nodes store data while the primary "
-            "host is offline (standard); size a guess",
+            "buffer_messages": "guess: the size of the store on the edge node's disk; that "
+            "edge nodes store data while the primary host is offline is Sparkplug 3.0's",
             "poll_interval": _POLL,
             "crashes": _GATEWAY_CRASH,
         },
@@ -298,7 +298,7 @@ KINDS = [
             "service_time": "guess: about a millisecond per message",
             "buffer_messages": "guess: store-and-forward on local disk",
             "setup_hours": "guess: drivers, tag groups, consumers",
-            "minutes_per_tag": "tag mapping at 1-5 tags/min (vendor calculator; weak)",
+            "minutes_per_tag": _MAPPING,
             "poll_interval": _POLL,
             "crashes": _GATEWAY_CRASH,
         },
@@ -312,8 +312,8 @@ KINDS = [
         sources={
             "service_time": "guess: milliseconds per request",
             "minutes_per_tag": _MAPPING,
-            "setup_hours": "COCOMO II, 0.1 KSLOC at nominal multipliers: 2.94 x 0.1^1.1 "
-            "PM x 152 h = 35 h (COCOMO II model manual; derived)",
+            "setup_hours": "guess: a driver of about 100 lines; COCOMO II at nominal "
+            "multipliers turns 0.1 KSLOC into 2.94 x 0.1^1.1 PM x 152 h = 35 h",
             "crashes": "guess: home-grown code fails more often than products",
         },
     ),
