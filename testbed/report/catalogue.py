@@ -81,10 +81,11 @@ def _strength_table(registry: Registry) -> list[str]:
     counts = count_by_strength(registry)
     lines = ["## Defaults by strength", "",
              "Every default below and in *Economics and effort*, counted by the strength of its "
-             "source. *standard*: a published standard (or derived from one, the derivation "
-             "said); *paper*: peer-reviewed work; *survey*: a published survey of many firms; "
-             "*vendor*: a vendor's datasheet, price list or documentation; *secondary*: reports "
-             "quoting others, interview studies; *guess*: our estimate, saying what it rests on.",
+             "source. *standard*: a published standard or statutory rate (or derived from one, the "
+             "derivation said); *paper*: peer-reviewed work; *survey*: a published survey of "
+             "many firms; *vendor*: a vendor's datasheet, price list, manual or service-level "
+             "agreement; *secondary*: reports quoting others, interview studies; *guess*: our "
+             "estimate, saying what it rests on (`docs/metrics.md`).",
              "", "| strength | defaults |", "|---|---|"]
     lines += [f"| {strength} | {counts[strength]} |" for strength in ESTIMATES]
     lines += [f"| **estimates** | **{sum(counts[s] for s in ESTIMATES)}** |", "",
