@@ -3,7 +3,8 @@
 A source is written "<what it rests on> (<citation>; <strength>)", or "guess: <what it rests
 on>" when nothing public backs it; a field that says what a kind *is* has the kind's definition
 as its source ("definition of this kind"), and a field the kind simply does not have ("none
-unless the kind says so", "no batching unless the kind says so") has none. Reading the strength from the text keeps one place for it: the sentence a reader sees.
+unless the kind says so", "no batching unless the kind says so") has none. Reading the
+strength from the text keeps one place for it: the sentence a reader sees.
 """
 
 from __future__ import annotations

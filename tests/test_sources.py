@@ -39,7 +39,7 @@ def test_a_source_says_its_strength(text: str, strength: str) -> None:
     "semantic data: mapping mostly automatic (a guess)",
 ])
 def test_a_source_without_a_readable_strength_is_refused(text: str) -> None:
-    with pytest.raises(SourceError, match="empty|strength"):
+    with pytest.raises(SourceError, match=r"empty|strength"):
         strength_of(text)
 
 

@@ -224,10 +224,11 @@ KINDS = [
         rami_layer="communication",
         sources={
             "capex_gbp": "guess: UK list prices of DIN-rail gateways",
-            "service_time": "guess: milliseconds per request",
+            "service_time": "guess: 2 ms mean to turn a register read into OPC UA values on an "
+            "embedded gateway",
             "poll_interval": _POLL,
             "minutes_per_tag": _MAPPING,
-            "setup_hours": "a handful of devices at 60-90 min of manual commissioning each "
+            "setup_hours": "8 h: about six devices at 60-90 min of manual commissioning each "
             "(Koziolek et al., OpenPnP, ICSE-SEIP 2019; paper)",
             "crashes": _GATEWAY_CRASH,
         },
@@ -238,8 +239,10 @@ KINDS = [
         params=MtconnectAdapter,
         rami_layer="information",
         sources={
-            "capex_gbp": "guess",
-            "service_time": "guess: milliseconds",
+            "capex_gbp": "guess: a software adapter on a small edge PC, half a DIN-rail gateway's "
+            "price",
+            "service_time": "guess: 3 ms mean to map one MTConnect observation to OPC UA on an "
+            "edge PC",
             "crashes": "guess: software adapter restarts a few times a year",
             "setup_hours": "guess: install and map a standard vocabulary",
             "minutes_per_tag": "guess: semantic data, so mapping is mostly automatic",
@@ -314,7 +317,8 @@ KINDS = [
         rami_layer="integration",
         iira_tier="platform",
         sources={
-            "service_time": "guess: milliseconds per request",
+            "service_time": "guess: 2 ms mean for hand-written code to read and forward one "
+            "value",
             "minutes_per_tag": _MAPPING,
             "setup_hours": "guess: a driver of about 100 lines; COCOMO II at nominal "
             "multipliers turns 0.1 KSLOC into 2.94 x 0.1^1.1 PM x 152 h = 35 h",
@@ -344,7 +348,7 @@ KINDS = [
         rami_layer="communication",
         sources={
             "capex_gbp": "guess: per-device agent hardware",
-            "service_time": "guess: milliseconds",
+            "service_time": "guess: 2 ms mean for the agent to package one value for its cloud",
             "crashes": "guess: a day to replace a failed device",
             "setup_hours": "90 min, the top of 60-90 min of manual commissioning per device "
             "(Koziolek et al., OpenPnP, ICSE-SEIP 2019; paper)",
