@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from testbed.registry import Registry
 from testbed.report.catalogue import (
     UNPARSEABLE,
     count_by_strength,
+    render_catalogue,
     sources,
     strength_or_unparseable,
 )
@@ -54,3 +57,12 @@ def test_the_guesses_do_not_grow(own_registry: Registry) -> None:
     assert guesses <= GUESS_CEILING, (
         f"{guesses} defaults are guesses, more than the {GUESS_CEILING} recorded: cite a "
         "public source for the new default, or say in the review why it must be a guess")
+
+
+def test_the_catalogue_page_shows_a_plugins_malformed_source(own_registry: Registry) -> None:
+    gateway = own_registry.translators["modbus-opcua-gateway"]
+    careless = dataclasses.replace(gateway, sources={
+        **gateway.sources, "capex_gbp": "list price (vendor site; weak, a guess)"})
+    page = render_catalogue(Registry(translators={careless.name: careless}))
+    assert "**unparseable source:** list price (vendor site; weak, a guess)" in page
+    assert "**Unparseable sources: 1**" in page
