@@ -224,6 +224,9 @@ KINDS = [
         rami_layer="communication",
         sources={
             "capex_gbp": "guess: UK list prices of DIN-rail gateways",
+            "servers": "one request at a time: Modbus was not designed for simultaneous "
+            "requests, so only one request on the network can be handled at a time (Moxa, "
+            "MGate MB3000 Modbus Gateway User Manual, Requests Need a Time Limit; vendor)",
             "service_time": "guess: 2 ms mean to turn a register read into OPC UA values on an "
             "embedded gateway",
             "poll_interval": _POLL,
@@ -275,6 +278,9 @@ KINDS = [
             "crashes": "guess: a service restart every few months",
             "setup_hours": "guess: install, TLS, access control",
             "service_time": "guess: sub-millisecond per publish on a small server",
+            "servers": "one publish at a time: Mosquitto is single-threaded and cannot use a "
+            "second core (tinyMQTT README, github.com/JustDoIt0910/tinyMQTT, benchmark "
+            "against Mosquitto; secondary)",
         },
     ),
     TranslatorKind(
@@ -303,7 +309,10 @@ KINDS = [
             "capex_gbp": "guess: industrial PC plus edge licence",
             "opex_gbp_per_month": "guess: software maintenance",
             "service_time": "guess: about a millisecond per message",
-            "buffer_messages": "guess: store-and-forward on local disk",
+            "buffer_messages": "a store-and-forward disk cache of 500,000 records or more "
+                               "for reliable logging (Inductive Automation, Ignition 7 user "
+                               "manual, Store and Forward for Reliability, Recommended "
+                               "Settings; vendor)",
             "setup_hours": "guess: drivers, tag groups, consumers",
             "minutes_per_tag": _MAPPING,
             "poll_interval": _POLL,
