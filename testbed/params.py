@@ -482,8 +482,10 @@ ECONOMICS_SOURCES: dict[str, str] = {
     "margin_gbp_per_part": "guess: contribution of a small machined part",
     "payback_target_months": "SMEs asked for payback within about a year (UK SME interview "
                              "study 2019, background/sme-digitalisation-barriers; secondary)",
-    "appraisal_years": "guess: a typical life of shop-floor IT before replacement, the horizon "
-                       "the issue's owners asked for",
+    "appraisal_years": "five years, the recovery period US tax law gives computers and "
+                       "peripheral equipment as shop-floor IT's life; also the horizon the "
+                       "issue's owners asked for (IRS Publication 946, How to Depreciate "
+                       "Property, MACRS 5-year property; standard)",
     "discount_rate": "social time preference rate 3.5 % real for years 0-30; set your own cost "
                      "of capital (HM Treasury, The Green Book 2022; standard)",
     "grant_share_of_capex": "no grant unless the scenario says so",

@@ -18,7 +18,11 @@ from testbed import (
     hookimpl,
 )
 
-_BREAKDOWNS = "guess: a breakdown every few weeks of two-shift running, repaired in hours"
+_BREAKDOWNS = (
+    "guess: a breakdown every few weeks of two-shift running, repaired in hours; that is "
+    "0.25-2.6 % of run time lost, below the 5 % median unplanned downtime of APQC's Open "
+    "Standards Benchmarking, which counts every unplanned equipment stop"
+)
 
 
 class PaperStation(MachineParams):

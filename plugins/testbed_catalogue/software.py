@@ -122,7 +122,9 @@ KINDS = [
         "Cloud IoT platform with dashboards and analytics",
         params=CloudIotPlatform,
         sources={
-            "deadline": "guess: dashboards tolerate a minute",
+            "deadline": "a dashboard refreshed each minute, the interval Grafana advises when "
+            "near real-time updates are unnecessary (Grafana Labs documentation, Configure "
+            "visualization time range and refresh interval; vendor)",
             "availability": _SAAS_SLA.format(what="half an hour down a month, 99.93 %"),
             "setup_hours": "guess: onboarding and dashboards",
             "opex_gbp_per_month": _SUBSCRIPTION,
