@@ -81,7 +81,7 @@ class MtconnectMachine(MachineParams):
     protocol: str = "mtconnect"
     interface: Literal["push", "poll"] = "push"
     semantic: bool = True
-    tag_count: int = 40
+    tag_count: int = 100
     parts_per_record: int = 8
     cycle_time: DistributionSpec = LogNormal(dist="lognormal", mean=480.0, cv=0.2)
     breakdowns: Faults | None = Faults(mtbf=500 * 3600.0, mttr=3 * 3600.0)
@@ -172,7 +172,10 @@ KINDS = [
         "Machining centre with an MTConnect agent",
         params=MtconnectMachine,
         sources={
-            "tag_count": "guess: MTConnect DataItems of a 3-axis mill",
+            "tag_count": "the MTConnect reference agent's demo machines declare 100 DataItems "
+            "(an Okuma MULT_U3000 lathe) and 116 (a Mazak VRX C600 5-axis mill; 100 without "
+            "its B and C axes) (MTConnect Institute, cppagent, demo/agent/Devices.xml, 2026; "
+            "vendor)",
             "cycle_time": "guess: 8 min milled parts, cv 0.2",
             "state_changes": "guess: execution state and program changes",
             "message_bytes": "guess: an MTConnect streams fragment",
