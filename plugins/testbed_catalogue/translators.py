@@ -347,8 +347,10 @@ KINDS = [
             "setup_hours": "guess: a form and a briefing",
             "poll_interval": "guess: rounds every two hours",
             "omission_probability": (
-                "guess: 2 % of records re-keyed wrongly or not at all (NIST 99-1 puts "
-                "most interoperability cost in re-entry)"
+                "2 % of records re-keyed wrongly or not at all: manual recording on the "
+                "shop floor errs in 1-3 % of records (MachineCDN, The Hidden Cost of Manual "
+                "Data Collection on the Factory Floor, 2026, citing research in Quality "
+                "Engineering; secondary)"
             ),
         },
     ),
