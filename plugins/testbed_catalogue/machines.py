@@ -13,6 +13,7 @@ from testbed import (
     LogNormal,
     MachineKind,
     MachineParams,
+    MessageKind,
     Rate,
     Size,
     hookimpl,
@@ -82,6 +83,8 @@ class MtconnectMachine(MachineParams):
     interface: Literal["push", "poll"] = "push"
     semantic: bool = True
     tag_count: int = 100
+    tag_shares: dict[MessageKind, float] = {"count": 0.01, "state": 0.46, "alarm": 0.14,
+                                            "sample": 0.39}
     parts_per_record: int = 8
     cycle_time: DistributionSpec = LogNormal(dist="lognormal", mean=480.0, cv=0.2)
     breakdowns: Faults | None = Faults(mtbf=500 * 3600.0, mttr=3 * 3600.0)
@@ -176,6 +179,9 @@ KINDS = [
             "(an Okuma MULT_U3000 lathe) and 116 (a Mazak VRX C600 5-axis mill; 100 without "
             "its B and C axes) (MTConnect Institute, cppagent, demo/agent/Devices.xml, 2026; "
             "vendor)",
+            "tag_shares": "the categories of the same demo machines' 216 DataItems: SAMPLE "
+            "85 (sample), CONDITION 31 (alarm), EVENT 100, of which 2 PART_COUNT (count) and "
+            "98 states; shares rounded to sum to 1 (MTConnect Institute, cppagent, demo/agent/Devices.xml, 2026; vendor)",
             "cycle_time": "guess: 8 min milled parts, cv 0.2",
             "state_changes": "guess: execution state and program changes",
             "message_bytes": "guess: an MTConnect streams fragment",
