@@ -181,7 +181,8 @@ KINDS = [
             "vendor)",
             "tag_shares": "the categories of the same demo machines' 216 DataItems: SAMPLE "
             "85 (sample), CONDITION 31 (alarm), EVENT 100, of which 2 PART_COUNT (count) and "
-            "98 states; shares rounded to sum to 1 (MTConnect Institute, cppagent, demo/agent/Devices.xml, 2026; vendor)",
+            "98 states; shares rounded to sum to 1 (MTConnect Institute, cppagent, "
+            "demo/agent/Devices.xml, 2026; vendor)",
             "cycle_time": "guess: 8 min milled parts, cv 0.2",
             "state_changes": "guess: execution state and program changes",
             "message_bytes": "guess: an MTConnect streams fragment",
