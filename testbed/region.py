@@ -59,7 +59,10 @@ class Region(Strict):
     wifi_share: float = Field(ge=0, le=1, description="share of networked machines on Wi-Fi")
     wifi_outages: Faults | None = None
     integrator_rate_gbp_per_hour: float = Field(default=85.0, ge=0)
-    staff_rate_gbp_per_hour: float = Field(default=30.0, ge=0)
+    # The average gross pay of UK engineering and technology occupations, £39,163 (EngineeringUK,
+    # The engineering and technology workforce, September 2024 update), with employer NI of 15 %
+    # above £5,000 and a 3 % pension over 1,950 hours a year: £23.2 an hour.
+    staff_rate_gbp_per_hour: float = Field(default=23.2, ge=0)
     sample_interval: Duration = Field(
         default=10.0, gt=0, description="how often machines report process values")
     software: list[dict[str, Any]] = Field(min_length=1)
