@@ -385,8 +385,11 @@ BASE_SOURCES: dict[str, str] = {
     "deadline": "guess: ten seconds for shop-floor visibility",
     "offline_tolerance": "guess: the line runs on printed job lists for a while",
     "availability": "always available unless the kind says so",
-    "vendor_survival_2y": "guess: an established vendor, above the 66 % two-year survival of "
-                          "new establishments (Knaup, Monthly Labor Review 2005)",
+    "vendor_survival_2y": "an established vendor: of the US establishments born in March 1994, "
+                          "33.6 % still traded at 10 years and 30.3 % at 12, so 0.90 of the "
+                          "ten-year-olds lasted two more (BLS, The Economics Daily, 18 percent "
+                          "of businesses opening in March 1994 remained open as of March 2017, "
+                          "2018; survey)",
 }
 
 

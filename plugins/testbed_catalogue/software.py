@@ -111,7 +111,8 @@ KINDS = [
         sources={
             "opex_gbp_per_month": "guess: support contract",
             "availability": "guess: a server fault every few months, hours to fix",
-            "vendor_survival_2y": "guess: an established MES vendor",
+            "vendor_survival_2y": "guess: an established MES vendor, a little above the 0.93 of "
+            "twenty-year-old US establishments over two years (BLS, The Economics Daily, 2018)",
             "setup_hours": "guess: integration of the data feed into the MES",
             "offline_tolerance": "guess: half an hour of printed job lists",
             "capex_gbp": "guess: small-shop MES licence",
@@ -141,7 +142,10 @@ KINDS = [
             "$360 (UpKeep help centre, User Type Overview, pricing structure; vendor)",
             "deadline": "guess: a maintenance request within five minutes",
             "availability": _SAAS_SLA.format(what="an hour down every six weeks, 99.90 %"),
-            "vendor_survival_2y": "guess: a small SaaS vendor",
+            "vendor_survival_2y": "a young vendor: of the US establishments born in March "
+            "1994, 68.1 % still traded at 2 years and 54.3 % at 4, so 0.80 of the two-year-olds "
+            "lasted two more (BLS, The Economics Daily, 18 percent of businesses opening in "
+            "March 1994 remained open as of March 2017, 2018; survey)",
             "setup_hours": "guess: asset register and alarm rules",
             "batch_interval": "guess: work requests polled each minute",
         },
@@ -153,7 +157,8 @@ KINDS = [
         sources={
             "opex_gbp_per_month": "guess: existing ERP support share",
             "deadline": "guess: production posted within the hour",
-            "vendor_survival_2y": "guess: an established ERP vendor",
+            "vendor_survival_2y": "guess: an established ERP vendor, above the 0.93 of "
+            "twenty-year-old US establishments over two years (BLS, The Economics Daily, 2018)",
             "setup_hours": "guess: production posting interface",
             "batch_interval": "guess: production posted every 15 minutes",
         },
