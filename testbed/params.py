@@ -440,8 +440,8 @@ EFFORT_SOURCES: dict[str, str] = {
     "testing_hours_per_path": "guess: half an hour to check one data path end to end",
     "effort_cv": "a spread of a third taken from the overruns: most software projects "
                  "(60-80 %) overrun their effort estimates, by 30-40 % on average (Moløkken "
-                 "and Jørgensen, A Review of Surveys on Software Effort Estimation, ISESE "
-                 "2003; paper)",
+                 "and Jørgensen, A Review of Surveys on Software Effort Estimation, Simula "
+                 "Research Laboratory, undated copy; secondary)",
     "learning_hours_per_skill": "guess: two days to learn a protocol or a tool well enough",
     "driver_reuse_factor": "guess: adapting a driver to another machine of the same kind is "
                            "configuration",

@@ -312,7 +312,7 @@ KINDS = [
             "opex_gbp_per_month": "guess: software maintenance",
             "service_time": "guess: about a millisecond per message",
             "buffer_messages": "a store-and-forward disk cache of 500,000 records or more "
-                               "for reliable logging (Inductive Automation, Ignition 7 user "
+                               "for reliable logging (Inductive Automation, Ignition user "
                                "manual, Store and Forward for Reliability, Recommended "
                                "Settings; vendor)",
             "setup_hours": "guess: drivers, tag groups, consumers",
