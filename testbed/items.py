@@ -27,8 +27,9 @@ P = TypeVar("P", bound=ArchitectureParams)
 class Item:
     """Common to every registered item.
 
-    ``sources`` maps a default's field name to where the figure comes from, with its strength
-    (standard, paper, vendor, secondary, guess); ``docs/catalogue.md`` is rendered from it.
+    ``sources`` maps a default's field name to where the figure comes from, written
+    "<what it rests on> (<citation>; <strength>)" or "guess: <what it rests on>" so that
+    ``testbed.sources.strength_of`` reads its strength; ``docs/catalogue.md`` is rendered from it.
     """
 
     name: str

@@ -57,8 +57,14 @@ class Region(Strict):
         min_length=1, description="machine kind -> relative weight")
     wifi_share: float = Field(ge=0, le=1, description="share of networked machines on Wi-Fi")
     wifi_outages: Faults | None = None
+    # £640 a day, inside the £400-700 of UK IT contractors and above the £300-600 of senior
+    # engineering contractors (contractor.news, Day Rates Across UK Contract Roles Compared,
+    # 2025); an integrator's rate carries its firm's margin, so the guess stays.
     integrator_rate_gbp_per_hour: float = Field(default=85.0, ge=0)
-    staff_rate_gbp_per_hour: float = Field(default=30.0, ge=0)
+    # The average gross pay of UK engineering and technology occupations, £39,163 (EngineeringUK,
+    # The engineering and technology workforce, September 2024 update), with employer NI of 15 %
+    # above £5,000 and a 3 % pension over 1,950 hours a year: £23.2 an hour.
+    staff_rate_gbp_per_hour: float = Field(default=23.2, ge=0)
     sample_interval: Duration = Field(
         default=10.0, gt=0, description="how often machines report process values")
     software: list[dict[str, Any]] = Field(min_length=1)

@@ -12,6 +12,11 @@ _SUBSCRIPTION = (
     "SME subscriptions often £1,000-2,000 a month (UK SME interview study 2019; secondary)"
 )
 
+_SAAS_SLA = (
+    "{what}, within the 99.9 % monthly uptime cloud IoT services commit to; the length of an "
+    "incident is ours (AWS IoT Core Service Level Agreement 2019; vendor)"
+)
+
 
 class OnpremMes(SoftwareParams):
     role: Literal["mes"] = "mes"
@@ -106,7 +111,8 @@ KINDS = [
         sources={
             "opex_gbp_per_month": "guess: support contract",
             "availability": "guess: a server fault every few months, hours to fix",
-            "vendor_survival_2y": "guess: an established MES vendor",
+            "vendor_survival_2y": "guess: an established MES vendor, a little above the 0.93 of "
+            "twenty-year-old US establishments over two years (BLS, The Economics Daily, 2018)",
             "setup_hours": "guess: integration of the data feed into the MES",
             "offline_tolerance": "guess: half an hour of printed job lists",
             "capex_gbp": "guess: small-shop MES licence",
@@ -117,8 +123,10 @@ KINDS = [
         "Cloud IoT platform with dashboards and analytics",
         params=CloudIotPlatform,
         sources={
-            "deadline": "guess: dashboards tolerate a minute",
-            "availability": "guess: a short SaaS incident a month",
+            "deadline": "a dashboard refreshed each minute, the interval Grafana advises when "
+            "near real-time updates are unnecessary (Grafana Labs documentation, Configure "
+            "visualization time range and refresh interval; vendor)",
+            "availability": _SAAS_SLA.format(what="half an hour down a month, 99.93 %"),
             "setup_hours": "guess: onboarding and dashboards",
             "opex_gbp_per_month": _SUBSCRIPTION,
             "vendor_survival_2y": _SURVIVAL,
@@ -130,10 +138,14 @@ KINDS = [
         "Maintenance management (SaaS) fed by alarms and states",
         params=Cmms,
         sources={
-            "opex_gbp_per_month": "guess: SaaS CMMS for a small site",
+            "opex_gbp_per_month": "about eight users on a SaaS CMMS's $45-a-user monthly plan, "
+            "$360 (UpKeep help centre, User Type Overview, pricing structure; vendor)",
             "deadline": "guess: a maintenance request within five minutes",
-            "availability": "guess: a short SaaS incident every six weeks",
-            "vendor_survival_2y": "guess: a small SaaS vendor",
+            "availability": _SAAS_SLA.format(what="an hour down every six weeks, 99.90 %"),
+            "vendor_survival_2y": "a young vendor: of the US establishments born in March "
+            "1994, 68.1 % still traded at 2 years and 54.3 % at 4, so 0.80 of the two-year-olds "
+            "lasted two more (BLS, The Economics Daily, 18 percent of businesses opening in "
+            "March 1994 remained open as of March 2017, 2018; survey)",
             "setup_hours": "guess: asset register and alarm rules",
             "batch_interval": "guess: work requests polled each minute",
         },
@@ -145,7 +157,8 @@ KINDS = [
         sources={
             "opex_gbp_per_month": "guess: existing ERP support share",
             "deadline": "guess: production posted within the hour",
-            "vendor_survival_2y": "guess: an established ERP vendor",
+            "vendor_survival_2y": "guess: an established ERP vendor, above the 0.93 of "
+            "twenty-year-old US establishments over two years (BLS, The Economics Daily, 2018)",
             "setup_hours": "guess: production posting interface",
             "batch_interval": "guess: production posted every 15 minutes",
         },
@@ -160,7 +173,7 @@ KINDS = [
             "opex_gbp_per_month": _SUBSCRIPTION,
             "batch_interval": "guess: ingestion every couple of seconds",
             "deadline": "guess: dispatching needs data within half a minute",
-            "availability": "guess: a short SaaS incident a month",
+            "availability": _SAAS_SLA.format(what="half an hour down a month, 99.93 %"),
             "setup_hours": "guess: onboarding",
             "vendor_survival_2y": _SURVIVAL,
             "offline_tolerance": "guess: 15 minutes of cached jobs",
