@@ -68,6 +68,7 @@ def render(report: CalibrationReport, console: Console) -> None:
     console.print(", ".join(f"{verdict} {counts[verdict]}" for verdict in VERDICTS
                             if counts[verdict]), highlight=False, markup=False)
     if counts["INCONCLUSIVE"]:
-        console.print("INCONCLUSIVE is not agreement: the runs are too few to tell. Run at full "
-                      "size (without --quick), or raise the scenario's max_replications.",
+        cure = "run at full size (without --quick)" if report.size == "quick" else \
+            "raise the scenario's max_replications to the number its note gives"
+        console.print(f"INCONCLUSIVE is not agreement: the runs are too few to tell; {cure}.",
                       highlight=False, markup=False)
