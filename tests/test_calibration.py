@@ -143,11 +143,11 @@ def test_an_interval_that_meets_the_band_only_by_being_wide_is_inconclusive(
 def test_too_few_runs_are_added_to_until_the_figure_can_tell(
         capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     # At full size calibrate doubles the replications, as run does, up to the scenario's cap:
-    # two hours of polling cannot tell the mean wait to ±10 %, four can.
+    # two half-hours of polling cannot tell the mean wait to ±20 %, four can.
     scenario = yaml.safe_load((CALIBRATIONS / "scenarios" / "polled-plc.yaml").read_text())
-    scenario.update(horizon="1h", replications=2, max_replications=8)
+    scenario.update(horizon="30min", replications=2, max_replications=8)
     (tmp_path / "polled-plc.yaml").write_text(yaml.safe_dump(scenario))
-    path = polling_document(tmp_path, precision=0.1)
+    path = polling_document(tmp_path, precision=0.2)
     document = yaml.safe_load(path.read_text())
     document["scenario"] = "polled-plc.yaml"
     path.write_text(yaml.safe_dump(document))
@@ -155,14 +155,19 @@ def test_too_few_runs_are_added_to_until_the_figure_can_tell(
     (row,) = report["rows"]
     assert (code, row["verdict"], row["replications"]) == (0, "PASS", 4)
     low, high = row["ci95"]
-    assert (high - low) / 2 <= 50.0
-    # asked for ±5 %, the cap of eight stops it still unable to tell, saying what would
-    document["figures"][0]["precision"] = 0.05
+    assert (high - low) / 2 <= 100.0
+    # asked for ±10 %, the cap of eight stops it still unable to tell, saying what would
+    document["figures"][0]["precision"] = 0.1
     path.write_text(yaml.safe_dump(document))
     code, report = calibrate(capsys, str(path))
     (row,) = report["rows"]
     assert (code, row["verdict"], row["replications"]) == (1, "INCONCLUSIVE", 8)
     assert row["replications_needed"] > 8
+    # given room for the count its note gives (doubling from two passes it at 16), it tells
+    code, report = calibrate(capsys, "--max-replications", str(2 * row["replications_needed"]),
+                             str(path))
+    (row,) = report["rows"]
+    assert (code, row["verdict"], row["replications"]) == (0, "PASS", 16)
 
 
 def test_a_bad_calibration_document_is_refused_clearly(

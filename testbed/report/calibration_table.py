@@ -69,6 +69,6 @@ def render(report: CalibrationReport, console: Console) -> None:
                             if counts[verdict]), highlight=False, markup=False)
     if counts["INCONCLUSIVE"]:
         cure = "run at full size (without --quick)" if report.size == "quick" else \
-            "raise the scenario's max_replications to the number its note gives"
+            "give --max-replications the number its note gives"
         console.print(f"INCONCLUSIVE is not agreement: the runs are too few to tell; {cure}.",
                       highlight=False, markup=False)

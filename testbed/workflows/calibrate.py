@@ -56,9 +56,13 @@ def check_figures(calibration: Calibration) -> None:
         raise InputError(os.fspath(calibration.path), problems)
 
 
-def _sized(scenario: Scenario, quick: bool, calibration: Calibration) -> Scenario:
+def _sized(scenario: Scenario, quick: bool, calibration: Calibration,
+           max_replications: int | None) -> Scenario:
     if not quick:
-        return scenario
+        if max_replications is None:
+            return scenario
+        return scenario.model_copy(update={
+            "max_replications": max(max_replications, scenario.replications)})
     size = calibration.document.quick
     # The quick size is the test suite's, fixed: it adds no replications.
     return scenario.model_copy(update={"horizon": size.horizon,
@@ -97,14 +101,15 @@ def _basis(figure: CalibratedFigure) -> str:
     return "the exact value"
 
 
-def _calibrate_one(calibration: Calibration, registry: Registry,
-                   quick: bool) -> list[CalibrationRow]:
+def _calibrate_one(calibration: Calibration, registry: Registry, quick: bool,
+                   max_replications: int | None) -> list[CalibrationRow]:
     """Every figure of one calibration, measured over its replications: those of its size,
     doubled up to the scenario's cap (as `run` does) while a figure is too imprecise to
     tell."""
     file = os.fspath(calibration.scenario_path)
     document_file = os.fspath(calibration.path)
-    scenario = resolved(_sized(calibration.scenario, quick, calibration), registry, file)
+    scenario = resolved(_sized(calibration.scenario, quick, calibration, max_replications),
+                        registry, file)
     names = [a.name for a in scenario.architectures]
     figures = calibration.document.figures
     values: dict[str, list[float]] = {f.name: [] for f in figures}
@@ -164,9 +169,10 @@ def _row(calibration: Calibration, figure: CalibratedFigure, values: Sequence[fl
 
 
 def calibrate(calibrations: Sequence[Calibration], registry: Registry,
-              quick: bool = False) -> CalibrationReport:
+              quick: bool = False, max_replications: int | None = None) -> CalibrationReport:
     """Every calibration, in the order given; every document's figures are checked before
-    any runs.
+    any runs. ``max_replications`` replaces each scenario's cap at full size (never below
+    the replications it starts with).
 
     :raises InputError: a calibration names a figure or element the run does not give.
     :raises PluginError: a plugin failed while wiring.
@@ -174,7 +180,7 @@ def calibrate(calibrations: Sequence[Calibration], registry: Registry,
     for calibration in calibrations:
         check_figures(calibration)
     rows = [row for calibration in calibrations
-            for row in _calibrate_one(calibration, registry, quick)]
+            for row in _calibrate_one(calibration, registry, quick, max_replications)]
     return CalibrationReport(tool_version=__version__, size="quick" if quick else "full",
                              rows=rows)
 
