@@ -168,6 +168,9 @@ def test_too_few_runs_are_added_to_until_the_figure_can_tell(
                              str(path))
     (row,) = report["rows"]
     assert (code, row["verdict"], row["replications"]) == (0, "PASS", 16)
+    # the quick size is fixed: asking it for more runs is refused, not ignored
+    assert main(["calibrate", "--quick", "--max-replications", "16", str(path)]) == 2
+    assert "--max-replications: --quick" in capsys.readouterr().err
 
 
 def test_a_bad_calibration_document_is_refused_clearly(
