@@ -101,6 +101,24 @@ def _basis(figure: CalibratedFigure) -> str:
     return "the exact value"
 
 
+def _measure(scenario: Scenario, assembly: Assembly, replications: range,
+             figures: Sequence[tuple[int, CalibratedFigure]], values: dict[str, list[float]],
+             file: str) -> None:
+    """Run ``replications`` of one architecture and add each figure's value to ``values``."""
+    for replication in replications:
+        seed = replication_seed(scenario.seed, replication)
+        record = simulate(scenario, assembly, seed)
+        metrics, _, _ = figures_of(record)
+        project, hours, _ = project_figures(scenario, assembly, record, seed)
+        measured: dict[str, float | None] = {
+            **metrics, **project,
+            **{f"effort_hours_{task}": hours.get(task, 0.0) for task in TASKS}}
+        for number, figure in figures:
+            value = _value(figure, number, record, measured, file)
+            if value is not None:
+                values[figure.name].append(value)
+
+
 def _calibrate_one(calibration: Calibration, registry: Registry, quick: bool,
                    max_replications: int | None) -> list[CalibrationRow]:
     """Every figure of one calibration, measured over its replications: those of its size,
@@ -122,19 +140,9 @@ def _calibrate_one(calibration: Calibration, registry: Registry, quick: bool,
         for index in sorted({names.index(f.measure.architecture) for _, f in open_}):
             if index not in assemblies:
                 assemblies[index] = assemble(scenario, index, registry, file)
-            for replication in range(done, count):
-                seed = replication_seed(scenario.seed, replication)
-                record = simulate(scenario, assemblies[index], seed)
-                metrics, _, _ = figures_of(record)
-                project, hours, _ = project_figures(scenario, assemblies[index], record, seed)
-                measured: dict[str, float | None] = {
-                    **metrics, **project,
-                    **{f"effort_hours_{task}": hours.get(task, 0.0) for task in TASKS}}
-                for number, figure in open_:
-                    if figure.measure.architecture == names[index]:
-                        value = _value(figure, number, record, measured, document_file)
-                        if value is not None:
-                            values[figure.name].append(value)
+            _measure(scenario, assemblies[index], range(done, count),
+                     [(n, f) for n, f in open_ if f.measure.architecture == names[index]],
+                     values, document_file)
         judged.update({f.name: judge(f, values[f.name]) for _, f in open_})
         done = count
         if count >= cap or all(j.verdict != "INCONCLUSIVE" for j in judged.values()):
