@@ -4,7 +4,8 @@ rule that says whether the engine's figure agrees (docs/calibration.md).
 A document names its publication once and lists the figures it reproduces (a survey's outages
 *and* hours of downtime come from one set-up). Each figure says what the engine measures, how
 that maps onto the publication's quantity (``factor``), and how close is close enough: the
-published spread, a stated relative tolerance, or (for an exact result) the value itself.
+published spread, a stated relative tolerance, or (for an exact result) the value itself; and
+how precise the engine's figure must be for agreement to mean something (``precision``).
 """
 
 from __future__ import annotations
