@@ -4,7 +4,8 @@ rule that says whether the engine's figure agrees (docs/calibration.md).
 A document names its publication once and lists the figures it reproduces (a survey's outages
 *and* hours of downtime come from one set-up). Each figure says what the engine measures, how
 that maps onto the publication's quantity (``factor``), and how close is close enough: the
-published spread, a stated relative tolerance, or (for an exact result) the value itself.
+published spread, a stated relative tolerance, or (for an exact result) the value itself; and
+how precise the engine's figure must be for agreement to mean something (``precision``).
 """
 
 from __future__ import annotations
@@ -94,6 +95,10 @@ class CalibratedFigure(Strict):
     published: Published
     tolerance: Tolerance | None = None
     measure: Measure
+    precision: float = Field(
+        default=0.1, gt=0, le=1,
+        description="the widest 95 % interval that can tell agreement, as its half-width over "
+                    "the published value, where the band is narrower (docs/calibration.md)")
     known_difference: str | None = Field(
         default=None, min_length=1,
         description="why the engine is expected to differ; a figure outside the band is then "
@@ -115,6 +120,13 @@ class CalibratedFigure(Strict):
             half = abs(p.value) * self.tolerance.relative
             return p.value - half, p.value + half
         return p.value, p.value
+
+    def precision_needed(self) -> float:
+        """The widest half-width of the engine's 95 % interval that still tells agreement: the
+        band's own, or the stated precision where the band is narrower (a rounded survey
+        figure's band is far narrower than any sample of business-years could reach)."""
+        low, high = self.band()
+        return max((high - low) / 2, abs(self.published.value) * self.precision)
 
 
 class Size(Strict):

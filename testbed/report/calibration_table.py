@@ -1,11 +1,18 @@
-"""The terminal table of `testbed calibrate`, rendered from the calibration contract."""
+"""The terminal table of `testbed calibrate`, rendered from the calibration contract.
+
+It follows the run's tables (:func:`testbed.report.table.stacked`): every cell on one line,
+stacked tables at narrow widths, the figure's name repeated in each. What a verdict rests on,
+when it is not a plain PASS, is a numbered note under the table rather than a column.
+"""
 
 from __future__ import annotations
 
 from rich.console import Console
-from rich.table import Table
 
+from testbed.report.table import stacked
 from testbed.results.calibration import CalibrationReport, CalibrationRow
+
+VERDICTS = ("PASS", "KNOWN DIFFERENCE", "INCONCLUSIVE", "FAIL")
 
 
 def _number(value: float | None) -> str:
@@ -14,9 +21,14 @@ def _number(value: float | None) -> str:
     return f"{value:.4g}" if abs(value) < 1e5 else f"{value:,.0f}"
 
 
+def name(row: CalibrationRow) -> str:
+    """The calibration, the figure and its unit: the row's key."""
+    return f"{row.calibration}: {row.figure}, {row.unit}"
+
+
 def published(row: CalibrationRow) -> str:
     """The publication's figure with its spread (or the band the calibration allows)."""
-    text = f"{_number(row.published)} {row.unit}"
+    text = _number(row.published)
     if row.published_spread is not None:
         low, high = row.published_spread
         return f"{text} ({_number(low)}-{_number(high)})"
@@ -26,25 +38,37 @@ def published(row: CalibrationRow) -> str:
 
 def measured(row: CalibrationRow) -> str:
     """The mean over the replications and its 95 % interval where it varied."""
-    text = f"{_number(row.measured)} {row.unit}"
+    text = _number(row.measured)
     if row.ci95 is not None:
         text += f" [{_number(row.ci95[0])}, {_number(row.ci95[1])}]"
-    return f"{text}, n={row.replications}"
-
-
-def verdict(row: CalibrationRow) -> str:
-    return row.verdict if row.verdict == "PASS" else f"{row.verdict} ({row.reason})"
+    return text
 
 
 def render(report: CalibrationReport, console: Console) -> None:
-    table = Table(title=f"Calibration against published measurements ({report.size} size)")
-    for column in ("calibration", "published (spread)", "measured (95 % interval)", "verdict"):
-        table.add_column(column, overflow="fold")
+    notes: list[str] = []
+    verdicts: list[str] = []
     for row in report.rows:
-        table.add_row(f"{row.calibration}: {row.figure}", published(row), measured(row),
-                      verdict(row))
-    console.print(table)
+        if row.verdict == "PASS":
+            verdicts.append(row.verdict)
+            continue
+        # Figures differing for one reason (a protocol's round trip each) share its note.
+        note = f"{row.verdict}: {row.reason}"
+        if note not in notes:
+            notes.append(note)
+        verdicts.append(f"{row.verdict} [{notes.index(note) + 1}]")
+    stacked(console, f"Calibration against published measurements ({report.size} size)",
+            "calibration", "published figure, unit", [name(row) for row in report.rows],
+            [("published (spread)", [published(row) for row in report.rows]),
+             ("measured [95 % CI]", [measured(row) for row in report.rows]),
+             ("n", [str(row.replications) for row in report.rows]),
+             ("verdict", verdicts)])
+    for number, note in enumerate(notes, 1):
+        console.print(f"[{number}] {note}", highlight=False, markup=False)
     counts = report.counts
-    console.print(", ".join(f"{name} {counts[name]}" for name in
-                            ("PASS", "KNOWN DIFFERENCE", "FAIL") if counts[name]),
-                  highlight=False, markup=False)
+    console.print(", ".join(f"{verdict} {counts[verdict]}" for verdict in VERDICTS
+                            if counts[verdict]), highlight=False, markup=False)
+    if counts["INCONCLUSIVE"]:
+        cure = "run at full size (without --quick)" if report.size == "quick" else \
+            "give --max-replications the number its note gives"
+        console.print(f"INCONCLUSIVE is not agreement: the runs are too few to tell; {cure}.",
+                      highlight=False, markup=False)

@@ -43,7 +43,7 @@ def _width(texts: Sequence[str]) -> int:
     return max(cell_len(t) for t in texts) + _PADDING + _BORDER
 
 
-def _stacked(console: Console, title: str, short: str, key: str, keys: list[str],
+def stacked(console: Console, title: str, short: str, key: str, keys: list[str],
              columns: list[tuple[str, list[str]]]) -> None:
     """Print ``columns`` (heading, a cell per row) beside the ``keys`` column, in as few tables
     as fit the console's width: every cell on one line. Tables after the first are titled
@@ -103,20 +103,20 @@ def _figures(results: Results, columns: list[tuple[str, str]],
 
 def render(results: Results, console: Console) -> None:
     names = list(results.architectures)
-    _stacked(console, f"{results.scenario}: data, over {results.replications} replications of "
+    stacked(console, f"{results.scenario}: data, over {results.replications} replications of "
                       f"{format_duration(results.horizon_s)}, seed {results.seed} "
                       f"(mean ± 95 % CI half-width)", "data",
              "architecture", names, _figures(results, DATA_COLUMNS))
     rows = software_rows(results)
     if rows:
-        _stacked(console, "each piece of software: how fast its data arrives",
+        stacked(console, "each piece of software: how fast its data arrives",
                  "each piece of software", "architecture: software",
                  [f"{row.architecture}: {row.software}" for row in rows],
                  [(heading, [with_interval(row.summaries[i]) for row in rows])
                   for i, (_, heading) in enumerate(SOFTWARE_METRICS)])
     if any("effort_person_hours" in a.metrics for a in results.architectures.values()):
         today = results.baseline is not None
-        _stacked(console, "the project and the money", "the project and the money",
+        stacked(console, "the project and the money", "the project and the money",
                  "architecture", [*names, TODAY] if today else names,
                  _figures(results, PROJECT_COLUMNS, today))
     if results.baseline is not None:

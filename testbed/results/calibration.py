@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Verdict = Literal["PASS", "FAIL", "KNOWN DIFFERENCE"]
+Verdict = Literal["PASS", "INCONCLUSIVE", "FAIL", "KNOWN DIFFERENCE"]
 CALIBRATION_SCHEMA_VERSION: Literal["1"] = "1"
 
 
@@ -37,9 +37,17 @@ class CalibrationRow(_Model):
     ci95: tuple[float, float] | None = Field(
         description="95 % interval of the mean; null when the figure did not vary")
     replications: int
+    precision: float = Field(
+        description="the widest half-width of the 95 % interval that tells agreement: the "
+                    "band's, or the figure's stated precision times the published value where "
+                    "the band is narrower")
+    replications_needed: int | None = Field(
+        description="for INCONCLUSIVE: about how many replications would reach the precision "
+                    "at the spread observed; null otherwise")
     mapping: str = Field(description="how the engine's figure maps onto the publication's")
     verdict: Verdict
-    reason: str = Field(description="why this verdict; a known difference's reason")
+    reason: str = Field(description="why this verdict and what it proves; a known "
+                                    "difference's reason")
 
 
 class CalibrationReport(_Model):
@@ -53,5 +61,7 @@ class CalibrationReport(_Model):
         return Counter(row.verdict for row in self.rows)
 
     @property
-    def failed(self) -> bool:
-        return any(row.verdict == "FAIL" for row in self.rows)
+    def upheld(self) -> bool:
+        """Whether every figure agrees with its publication or differs for a stated reason: a
+        figure too imprecise to tell is not upheld, as one that disagrees is not."""
+        return all(row.verdict in ("PASS", "KNOWN DIFFERENCE") for row in self.rows)
