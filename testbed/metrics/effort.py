@@ -122,7 +122,9 @@ def mapped_tags(wiring: Wiring, machine: MachineInstance, hop: str) -> float:
             assert isinstance(software, SoftwareParams)
             kinds.update(software.subscribes)
     shares = machine.params.tag_shares
-    return machine.params.tag_count * sum(shares.get(kind, 0.0) for kind in kinds)
+    # Summed in a fixed order: a set's order changes with the interpreter's hash seed, and so
+    # would the figure's last digit.
+    return machine.params.tag_count * sum(shares.get(kind, 0.0) for kind in sorted(kinds))
 
 
 def _setup_id(tasks: dict[str, Task], component: str) -> str:
