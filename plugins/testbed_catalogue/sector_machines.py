@@ -54,7 +54,7 @@ class InjectionMoulderEuromap77(MachineParams):
     protocol: str = "opcua"
     interface: Literal["push", "poll"] = "push"
     semantic: bool = True
-    tag_count: int = 120
+    tag_count: int = 62
     parts_per_record: int = 120
     cycle_time: DistributionSpec = LogNormal(dist="lognormal", mean=30.0, cv=0.03)
     breakdowns: Faults | None = Faults(mtbf=400 * 3600.0, mttr=2 * 3600.0)
@@ -70,7 +70,7 @@ class PackagingPackml(MachineParams):
     protocol: str = "opcua"
     interface: Literal["push", "poll"] = "push"
     semantic: bool = True
-    tag_count: int = 60
+    tag_count: int = 20
     parts_per_record: int = 3600
     cycle_time: DistributionSpec = LogNormal(dist="lognormal", mean=1.0, cv=0.05)
     breakdowns: Faults | None = Faults(mtbf=100 * 3600.0, mttr=0.5 * 3600.0)
@@ -177,8 +177,11 @@ KINDS = [
         params=InjectionMoulderEuromap77,
         rami_layer="communication",
         sources={
-            "tag_count": "guess: variables of OPC 40077's machine status, moulds, injection "
-                         "units and jobs for one machine",
+            "tag_count": (
+                "the variables an IMM_MES_InterfaceType instance must have with one injection "
+                "unit, mould and power unit: 28 mandatory ones plus 34 of the three units; 262 "
+                "with every optional one (counted in the OPC 40077 v1.01 nodeset, "
+                "OPCFoundation/UA-Nodeset PlasticsRubber/IMM2MES; standard)"),
             "cycle_time": _IMM_CYCLE,
             "state_changes": "guess: machine mode and job changes (OPC 40077 MachineStatus)",
             "message_bytes": _OPCUA_NOTIFICATION,
@@ -194,8 +197,11 @@ KINDS = [
         params=PackagingPackml,
         rami_layer="communication",
         sources={
-            "tag_count": "guess: a machine's PackTags in the Command, Status and Admin groups "
-                         "of OPC 30050 PackML (2020, clause 4.2.7)",
+            "tag_count": (
+                "the 20 mandatory variables of a PackMLBaseObjectType instance (state machine "
+                "and Status PackTags); 80 with the optional Status and Admin PackTags, as "
+                "commands are methods (counted in the OPC 30050 v1.01 nodeset, "
+                "OPCFoundation/UA-Nodeset PackML/Opc.Ua.PackML.NodeSet2.xml; standard)"),
             "cycle_time": "guess: 60 packs a minute, below the 80-135 bags a minute quoted for "
                           "vertical baggers (Baking Business, 'Vertical f/f/s offers bakers a "
                           "variety of packaging options'), as a small line runs slower",
