@@ -20,6 +20,7 @@ from testbed import (
     Size,
     hookimpl,
 )
+from testbed_catalogue.machines import LAN_POLL, OPCUA_DATACHANGE_BYTES
 
 _BREAKDOWNS = "guess: a breakdown every few weeks of two-shift running, repaired in hours"
 _IMM_CYCLE = (
@@ -28,7 +29,6 @@ _IMM_CYCLE = (
     "'Injection molding cycle time', n.d., blog; secondary)"
 )
 _IMM_LOT = "guess: an hour of shots at the cycle time, booked as one box"
-_OPCUA_NOTIFICATION = "guess: an OPC UA DataChange notification, as the OPC UA machine"
 
 
 class InjectionMoulderEuromap63(MachineParams):
@@ -184,7 +184,7 @@ KINDS = [
                 "OPCFoundation/UA-Nodeset PlasticsRubber/IMM2MES; standard)"),
             "cycle_time": _IMM_CYCLE,
             "state_changes": "guess: machine mode and job changes (OPC 40077 MachineStatus)",
-            "message_bytes": _OPCUA_NOTIFICATION,
+            "message_bytes": OPCUA_DATACHANGE_BYTES,
             "semantic": "EUROMAP 77 information model for IMM to MES (OPC 40077, 2020; "
                         "standard)",
             "parts_per_record": _IMM_LOT,
@@ -211,7 +211,7 @@ KINDS = [
                 "production data of 141 lines, in Food Engineering, 'Are you best-in-class or "
                 "a laggard?', 2007; secondary)"),
             "breakdowns": "guess: a jam every few days of running, cleared in half an hour",
-            "message_bytes": _OPCUA_NOTIFICATION,
+            "message_bytes": OPCUA_DATACHANGE_BYTES,
             "semantic": "PackML information model (OPC 30050, 2020; standard)",
             "parts_per_record": "guess: an hour of packs booked as one pallet",
         },
@@ -221,8 +221,7 @@ KINDS = [
         "Siemens S7-300/400/1200/1500 PLC on S7comm (ISO-on-TCP port 102, PUT/GET)",
         params=PlcS7,
         sources={
-            "min_poll_interval": "guess: an S7 PUT/GET read on a LAN answers in milliseconds, "
-                                 "as a Modbus TCP PLC",
+            "min_poll_interval": LAN_POLL,
             "tag_count": "guess: a machine PLC's data block worth mapping",
             "cycle_time": "guess: a PLC-controlled machine cycle under a minute, cv 0.1",
             "state_changes": "guess: changeovers, jams, idle periods",
@@ -239,8 +238,7 @@ KINDS = [
         "Allen-Bradley Logix PLC on EtherNet/IP (CIP explicit messaging)",
         params=PlcEthernetIp,
         sources={
-            "min_poll_interval": "guess: a CIP explicit read on a LAN answers in "
-                                 "milliseconds, as a Modbus TCP PLC",
+            "min_poll_interval": LAN_POLL,
             "tag_count": "guess: a machine PLC's controller tags worth mapping",
             "cycle_time": "guess: a PLC-controlled machine cycle under a minute, cv 0.1",
             "state_changes": "guess: changeovers, jams, idle periods",
