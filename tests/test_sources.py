@@ -19,8 +19,9 @@ from testbed.sources import SourceError, strength_of
 # Guesses among the defaults of the built-in catalogue and the economics and effort settings.
 # Lower it when you replace a guess with a public figure; never raise it (cite a source instead).
 # Raised once, from 137 to 205, when issue 15 added eight machine kinds and two translators: their
-# breakdowns, lots, state changes and prices have no public per-kind figure (CHANGELOG).
-GUESS_CEILING = 205
+# breakdowns, lots, state changes and prices have no public per-kind figure (CHANGELOG). Lowered
+# to 198 when seven of their guesses found sources (the OPC Foundation nodesets and others).
+GUESS_CEILING = 198
 
 
 @pytest.mark.parametrize(("text", "strength"), [

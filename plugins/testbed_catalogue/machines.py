@@ -20,6 +20,17 @@ from testbed import (
     hookimpl,
 )
 
+# Shared with the sector machines that read over a LAN or notify over OPC UA binary.
+LAN_POLL = (
+    "10 ms, above a LAN round trip of 1-5 ms (OPC Router documentation, network round-trip "
+    "times; vendor)"
+)
+OPCUA_DATACHANGE_BYTES = (
+    "a Publish response carrying one Double DataChange with both timestamps is 136 bytes "
+    "without security (24 bytes of chunk headers, 112 of body), more when signed; derived from "
+    "the message chunk, DataValue and ResponseHeader encodings (OPC 10000-6 6.7.2 and "
+    "5.2.2.17, OPC 10000-4 7.33; standard)"
+)
 _BREAKDOWNS = (
     "guess: a breakdown every few weeks of two-shift running, repaired in hours; that is "
     "0.25-2.6 % of run time lost, below the 5 % median unplanned downtime of APQC's Open "
@@ -165,8 +176,7 @@ KINDS = [
         "PLC on Modbus TCP",
         params=PlcModbusTcp,
         sources={
-            "min_poll_interval": "10 ms, above a LAN round trip of 1-5 ms (OPC Router "
-            "documentation, network round-trip times; vendor)",
+            "min_poll_interval": LAN_POLL,
             "tag_count": "guess: as the RTU PLC",
             "cycle_time": "guess: as the RTU PLC",
             "state_changes": "guess: as the RTU PLC",
@@ -205,11 +215,7 @@ KINDS = [
             "tag_count": "guess: variables a companion spec exposes for one machine",
             "cycle_time": "guess: 3 min automated cell, constant",
             "state_changes": "guess: job and mode changes",
-            "message_bytes": "a Publish response carrying one Double DataChange with both "
-            "timestamps is 136 bytes without security (24 bytes of chunk headers, 112 of "
-            "body), more when signed; derived from the message chunk, DataValue and "
-            "ResponseHeader encodings (OPC 10000-6 6.7.2 and 5.2.2.17, OPC 10000-4 7.33; "
-            "standard)",
+            "message_bytes": OPCUA_DATACHANGE_BYTES,
             "semantic": "OPC UA companion specification (standard)",
             "sample_interval": "OPC UA publishing interval default 1000 ms (node-opcua API "
             "documentation, SubscriptionOptions.publishingInterval; vendor)",

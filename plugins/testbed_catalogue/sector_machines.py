@@ -20,6 +20,7 @@ from testbed import (
     Size,
     hookimpl,
 )
+from testbed_catalogue.machines import LAN_POLL, OPCUA_DATACHANGE_BYTES
 
 _BREAKDOWNS = "guess: a breakdown every few weeks of two-shift running, repaired in hours"
 _IMM_CYCLE = (
@@ -28,7 +29,6 @@ _IMM_CYCLE = (
     "'Injection molding cycle time', n.d., blog; secondary)"
 )
 _IMM_LOT = "guess: an hour of shots at the cycle time, booked as one box"
-_OPCUA_NOTIFICATION = "guess: an OPC UA DataChange notification, as the OPC UA machine"
 
 
 class InjectionMoulderEuromap63(MachineParams):
@@ -54,7 +54,7 @@ class InjectionMoulderEuromap77(MachineParams):
     protocol: str = "opcua"
     interface: Literal["push", "poll"] = "push"
     semantic: bool = True
-    tag_count: int = 120
+    tag_count: int = 62
     parts_per_record: int = 120
     cycle_time: DistributionSpec = LogNormal(dist="lognormal", mean=30.0, cv=0.03)
     breakdowns: Faults | None = Faults(mtbf=400 * 3600.0, mttr=2 * 3600.0)
@@ -70,11 +70,11 @@ class PackagingPackml(MachineParams):
     protocol: str = "opcua"
     interface: Literal["push", "poll"] = "push"
     semantic: bool = True
-    tag_count: int = 60
+    tag_count: int = 20
     parts_per_record: int = 3600
     cycle_time: DistributionSpec = LogNormal(dist="lognormal", mean=1.0, cv=0.05)
     breakdowns: Faults | None = Faults(mtbf=100 * 3600.0, mttr=0.5 * 3600.0)
-    state_changes: Rate = 10 / 3600.0
+    state_changes: Rate = 14 / 3600.0
     sample_interval: Duration = 1.0
     message_bytes: Size = 150
 
@@ -177,11 +177,14 @@ KINDS = [
         params=InjectionMoulderEuromap77,
         rami_layer="communication",
         sources={
-            "tag_count": "guess: variables of OPC 40077's machine status, moulds, injection "
-                         "units and jobs for one machine",
+            "tag_count": (
+                "the variables an IMM_MES_InterfaceType instance must have with one injection "
+                "unit, mould and power unit: 28 mandatory ones plus 34 of the three units; 262 "
+                "with every optional one (counted in the OPC 40077 v1.01 nodeset, "
+                "OPCFoundation/UA-Nodeset PlasticsRubber/IMM2MES; standard)"),
             "cycle_time": _IMM_CYCLE,
             "state_changes": "guess: machine mode and job changes (OPC 40077 MachineStatus)",
-            "message_bytes": _OPCUA_NOTIFICATION,
+            "message_bytes": OPCUA_DATACHANGE_BYTES,
             "semantic": "EUROMAP 77 information model for IMM to MES (OPC 40077, 2020; "
                         "standard)",
             "parts_per_record": _IMM_LOT,
@@ -194,15 +197,21 @@ KINDS = [
         params=PackagingPackml,
         rami_layer="communication",
         sources={
-            "tag_count": "guess: a machine's PackTags in the Command, Status and Admin groups "
-                         "of OPC 30050 PackML (2020, clause 4.2.7)",
+            "tag_count": (
+                "the 20 mandatory variables of a PackMLBaseObjectType instance (state machine "
+                "and Status PackTags); 80 with the optional Status and Admin PackTags, as "
+                "commands are methods (counted in the OPC 30050 v1.01 nodeset, "
+                "OPCFoundation/UA-Nodeset PackML/Opc.Ua.PackML.NodeSet2.xml; standard)"),
             "cycle_time": "guess: 60 packs a minute, below the 80-135 bags a minute quoted for "
                           "vertical baggers (Baking Business, 'Vertical f/f/s offers bakers a "
                           "variety of packaging options'), as a small line runs slower",
-            "state_changes": "guess: PackML state changes (Held, Suspended, Stopped) of a "
-                             "starved or blocked line, about ten an hour",
+            "state_changes": (
+                "seven stops of under ten minutes an hour on food and beverage packaging "
+                "lines, each a stop and a restart of the PackML state (Informance's "
+                "production data of 141 lines, in Food Engineering, 'Are you best-in-class or "
+                "a laggard?', 2007; secondary)"),
             "breakdowns": "guess: a jam every few days of running, cleared in half an hour",
-            "message_bytes": _OPCUA_NOTIFICATION,
+            "message_bytes": OPCUA_DATACHANGE_BYTES,
             "semantic": "PackML information model (OPC 30050, 2020; standard)",
             "parts_per_record": "guess: an hour of packs booked as one pallet",
         },
@@ -212,8 +221,7 @@ KINDS = [
         "Siemens S7-300/400/1200/1500 PLC on S7comm (ISO-on-TCP port 102, PUT/GET)",
         params=PlcS7,
         sources={
-            "min_poll_interval": "guess: an S7 PUT/GET read on a LAN answers in milliseconds, "
-                                 "as a Modbus TCP PLC",
+            "min_poll_interval": LAN_POLL,
             "tag_count": "guess: a machine PLC's data block worth mapping",
             "cycle_time": "guess: a PLC-controlled machine cycle under a minute, cv 0.1",
             "state_changes": "guess: changeovers, jams, idle periods",
@@ -230,8 +238,7 @@ KINDS = [
         "Allen-Bradley Logix PLC on EtherNet/IP (CIP explicit messaging)",
         params=PlcEthernetIp,
         sources={
-            "min_poll_interval": "guess: a CIP explicit read on a LAN answers in "
-                                 "milliseconds, as a Modbus TCP PLC",
+            "min_poll_interval": LAN_POLL,
             "tag_count": "guess: a machine PLC's controller tags worth mapping",
             "cycle_time": "guess: a PLC-controlled machine cycle under a minute, cv 0.1",
             "state_changes": "guess: changeovers, jams, idle periods",

@@ -80,7 +80,8 @@ KINDS = [
         params=PlcOpcuaGateway,
         rami_layer="communication",
         sources={
-            "poll_interval": "Ignition tag group default 1 s (Ignition documentation; vendor)",
+            "poll_interval": "Ignition's Default scan class polls every 1 s (Inductive "
+                             "Automation, Ignition 7.9 user manual, Direct Scan Class; vendor)",
             "service_time": "guess: milliseconds per request",
             "crashes": "guess: an industrial gateway restarts a few times a year",
             "capex_gbp": "guess: UK list prices of DIN-rail protocol gateways",
