@@ -15,7 +15,6 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
 from testbed import __version__
 from testbed.assemble import Assembly
@@ -47,6 +46,7 @@ from testbed.report.junit import junit
 from testbed.report.preview import lines as preview_lines
 from testbed.report.summary import sentences, settling
 from testbed.report.sweep_csv import to_csv
+from testbed.report.table import stacked
 from testbed.results.run import to_json
 from testbed.results.verify import CaseVerdict
 from testbed.scenario import Scenario, json_schema, load_scenario, scenario_model
@@ -350,25 +350,33 @@ def _schema(args: argparse.Namespace, registry: Registry) -> int:
     return EXIT_OK
 
 
+# A translator's list of inputs wraps at this width rather than widening the whole table.
+_PROTOCOLS_WIDTH = 48
+# Item names are what a scenario types: kept whole up to this length, even at 80 columns.
+_NAME_WIDTH = 32
+
+
 def _plugins(registry: Registry) -> int:
     console = _stdout()
-    listing = Table(title="Registered items")
-    for column in ("category", "name", "plugin", "protocol", "vendor", "open", "RAMI 4.0 layer",
-                   "IIRA tier"):
-        listing.add_column(column)
-    for item in registry.items():
+    items = list(registry.items())
+    rows: list[list[str]] = []
+    for item in items:
         params = item.defaults() if item.category != "architecture" else None  # type: ignore[attr-defined]
         protocol = vendor = openness = ""
         if params is not None:
+            # ", " so that a translator reading many protocols wraps between them
             protocol = getattr(params, "protocol", "") or (
-                f"{','.join(getattr(params, 'inputs', []))} -> {getattr(params, 'output', '')}"
-                if hasattr(params, "output") else ",".join(getattr(params, "accepts", [])))
+                f"{', '.join(getattr(params, 'inputs', []))} -> {getattr(params, 'output', '')}"
+                if hasattr(params, "output") else ", ".join(getattr(params, "accepts", [])))
             vendor = getattr(params, "vendor", "")
             open_flag = getattr(params, "open_output", getattr(params, "export_open", None))
             openness = "" if open_flag is None else ("yes" if open_flag else "no")
-        listing.add_row(item.category, item.name, item.plugin, protocol, vendor, openness,
-                        getattr(item, "rami_layer", ""), getattr(item, "iira_tier", ""))
-    console.print(listing)
+        rows.append([item.category, item.plugin, protocol, vendor, openness,
+                     getattr(item, "rami_layer", ""), getattr(item, "iira_tier", "")])
+    headings = ["category", "plugin", "protocol", "vendor", "open", "RAMI 4.0 layer", "IIRA tier"]
+    stacked(console, "Registered items", "Registered items", "name", [i.name for i in items],
+            [(heading, [row[n] for row in rows]) for n, heading in enumerate(headings)],
+            justify="left", wrap_at=_PROTOCOLS_WIDTH, longest_key=_NAME_WIDTH)
     plugin_list = ", ".join(f"{name} ({version})" for name, version in
                             sorted(registry.versions().items()))
     console.print(f"plugins: {plugin_list}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,16 @@ from testbed.workflows.run import run_scenario
 ROOT = Path(__file__).resolve().parent.parent
 TEST_SCENARIOS = ROOT / "tests" / "scenarios"
 BUNDLED = ROOT / "scenarios"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_runner_terminal_size() -> Iterator[None]:
+    """The commands the tests start see no COLUMNS or LINES of the runner's own (pytest-xdist's
+    workers set 80 x 24): a test that cares about the width says so itself."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("COLUMNS", raising=False)
+        patch.delenv("LINES", raising=False)
+        yield
 
 
 @pytest.fixture(scope="session")

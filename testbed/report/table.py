@@ -8,6 +8,7 @@ the results grow; a wide terminal (or a pipe, which the CLI gives 200 columns) g
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 from rich.cells import cell_len
 from rich.console import Console
@@ -44,16 +45,21 @@ def _width(texts: Sequence[str]) -> int:
 
 
 def stacked(console: Console, title: str, short: str, key: str, keys: list[str],
-             columns: list[tuple[str, list[str]]]) -> None:
+             columns: list[tuple[str, list[str]]],
+             justify: Literal["left", "right"] = "right", wrap_at: int | None = None,
+             longest_key: int = _LONGEST_NAME) -> None:
     """Print ``columns`` (heading, a cell per row) beside the ``keys`` column, in as few tables
-    as fit the console's width: every cell on one line. Tables after the first are titled
-    ``short`` and "continued"."""
-    key_width = min(_width([key, *keys]), _LONGEST_NAME + _PADDING + _BORDER)
+    as fit the console's width: every cell on one line, but for a column wider than the
+    console (or than ``wrap_at`` characters), which wraps at its spaces. Tables after the first
+    are titled ``short`` and "continued". A key longer than ``longest_key`` folds onto a second
+    line."""
+    key_width = min(_width([key, *keys]), longest_key + _PADDING + _BORDER)
     room = console.width - _BORDER - key_width
+    widest = room if wrap_at is None else min(room, wrap_at + _PADDING + _BORDER)
     groups: list[list[tuple[str, list[str]]]] = [[]]
     used = 0
     for column in columns:
-        width = _width([column[0], *column[1]])
+        width = min(_width([column[0], *column[1]]), widest)
         if groups[-1] and used + width > room:
             groups.append([])
             used = 0
@@ -62,9 +68,11 @@ def stacked(console: Console, title: str, short: str, key: str, keys: list[str],
     for index, group in enumerate(groups):
         table = Table(title=title if index == 0 else f"{short}, continued")
         table.add_column(key, no_wrap=cell_len(max(keys, key=cell_len, default="")) <=
-                         _LONGEST_NAME, max_width=_LONGEST_NAME)
-        for heading, _ in group:
-            table.add_column(heading, justify="right", no_wrap=True)
+                         longest_key, max_width=longest_key, overflow="fold")
+        for heading, cells in group:
+            fits = _width([heading, *cells]) <= widest
+            table.add_column(heading, justify=justify, no_wrap=fits,
+                             max_width=None if fits else widest - _PADDING - _BORDER)
         for row, name in enumerate(keys):
             table.add_row(name, *(cells[row] for _, cells in group))
         console.print(table)
