@@ -58,10 +58,11 @@ def render(report: CalibrationReport, console: Console) -> None:
         verdicts.append(f"{row.verdict} [{notes.index(note) + 1}]")
     stacked(console, f"Calibration against published measurements ({report.size} size)",
             "calibration", "published figure, unit", [name(row) for row in report.rows],
-            [("published (spread)", [published(row) for row in report.rows]),
+            # The verdict first: at narrow widths it stays beside the figure's name.
+            [("verdict", verdicts),
+             ("published (spread)", [published(row) for row in report.rows]),
              ("measured [95 % CI]", [measured(row) for row in report.rows]),
-             ("n", [str(row.replications) for row in report.rows]),
-             ("verdict", verdicts)])
+             ("n", [str(row.replications) for row in report.rows])])
     for number, note in enumerate(notes, 1):
         console.print(f"[{number}] {note}", highlight=False, markup=False)
     counts = report.counts
