@@ -101,24 +101,29 @@ class Publisher:
         self._value: dict[tuple[int, int], ua.Variant] = {}
         self._status: dict[tuple[int, int], ua.StatusCode] = {}
         self._repaired: dict[int, dict[int, float]] = {}
+        self._carried: set[tuple[int, int]] = set()  # the machine tags some path carries
         self._generators: dict[int, EventGenerator] = {}
 
     def attach(self, nodes: FactoryNodes, paths: list[RunningPath], env: Environment) -> None:
         self.nodes = nodes
         self.paths = paths
         self.env = env
+        self._carried = {(p.machine, kind) for p in paths for kind in range(len(KIND_NAMES))
+                         if p.mask >> kind & 1}
         self.refresh_status()
 
     def births(self, machines: Sequence[LiveMachine]) -> None:
         """Each machine tag's value as the run starts, at simulated time 0: what a gateway
         reads from a device when it connects (Sparkplug's birth certificates do the same), so
-        that a counter reads 0 here as it does in the machine's Modbus registers."""
+        that a counter reads 0 here as it does in the machine's Modbus registers. A tag no
+        path carries or whose path is cut gets none."""
         nodes = self.nodes
         assert nodes is not None
         for machine in machines:
             for kind, tag_node in nodes.machines[machine.index].tags.items():
                 key = (machine.index, kind)
-                if self._status.get(key, GOOD).value == ua.StatusCodes.BadNoCommunication:
+                if key not in self._carried or \
+                        self._status.get(key, GOOD).value == ua.StatusCodes.BadNoCommunication:
                     continue  # nothing reaches the server: the tag waits for data
                 variant = ua.Variant(machine.current(kind), TAG_OF_KIND[kind].variant)
                 self._show(key, tag_node.nodeid, variant, 0.0)

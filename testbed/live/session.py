@@ -337,7 +337,10 @@ class LiveRun:
         """Run until the duration has passed on the clock or ``stop`` is set."""
         self.clock.epoch = datetime.now(UTC)
         self.clock.started = self._started_wall = time.monotonic()
-        self.publisher.births(self.machines)
+        # Paper stations have no interface a gateway could read as the run starts.
+        instances = self.assembly.machines
+        self.publisher.births([m for m in self.machines
+                               if instances[m.index].params.medium != "none"])
         driver = asyncio.create_task(drive(self.model.env, self.clock, self.options.duration,
                                            self.pace, self._after_slice, stop))
         while not driver.done():
