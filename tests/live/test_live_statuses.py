@@ -84,12 +84,12 @@ def test_after_an_outage_every_tag_is_good_again_and_history_runs_forward(
         for m in LAN:
             during = [v for v in histories[f"Machines.{m}.PartCount"]
                       if v.StatusCode.value == ua.StatusCodes.BadNoCommunication]
-            assert len(during) == 1, m
+            assert during, m
         for m in BUS:
             history = histories[f"Machines.{m}.ProcessValue"]
             held = [i for i, v in enumerate(history)
                     if v.StatusCode.value == ua.StatusCodes.UncertainLastUsableValue]
-            assert len(held) == 1, m
+            assert held, m
             # 300 simulated seconds are 5 s at speed 60: the values the hub held come after
             # the status went Uncertain, Good, with their own source timestamps, received
             # seconds later.
