@@ -95,7 +95,7 @@ def test_after_an_outage_every_tag_is_good_again_and_history_runs_forward(
             # seconds later.
             late = [v for v in history[held[0] + 1:] if v.StatusCode.is_good()
                     and v.ServerTimestamp - v.SourceTimestamp > timedelta(seconds=1)]
-            assert len(late) > 5, m
+            assert len(late) >= 3, m
 
     asyncio.run(story())
 
