@@ -205,6 +205,10 @@ def _parser() -> argparse.ArgumentParser:
                       help="the candidate architecture to run (its name in the scenario)")
     live.add_argument("--speed", type=_speed, default=1.0,
                       help="simulated seconds per real second (default 1)")
+    live.add_argument("--timestamps", choices=["simulated", "wall"], default="simulated",
+                      help="source timestamps on the simulated calendar (at speed above 1 "
+                           "they run ahead of the wall clock) or mapped onto the wall clock "
+                           "(default simulated)")
     live.add_argument("--host", default="127.0.0.1",
                       help="address to listen on (default loopback only)")
     live.add_argument("--opcua-port", type=_port, default=4840)

@@ -24,6 +24,15 @@ def test_an_unknown_architecture_is_refused_with_the_names_allowed(
     assert "no architecture named 'Edge hub'" in err and "'Edge gateway hub'" in err
 
 
+def test_an_unknown_timestamps_choice_is_refused_with_the_choices_allowed(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["live", SHOP, "--architecture", "Edge gateway hub", "--timestamps", "local"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "--timestamps: invalid choice: 'local' (choose from 'simulated', 'wall')" in err
+
+
 def test_a_users_file_others_can_read_is_refused(tmp_path: Path,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     users = tmp_path / "users.yaml"
@@ -91,6 +100,8 @@ def test_machines_without_a_live_endpoint_are_named_by_protocol(tmp_path: Path) 
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert "units 1-1: press" in run.stderr
+    assert ("Source timestamps: simulated time, running 60 times as fast as the wall clock "
+            "and ahead of it (--timestamps wall maps them onto it)") in run.stderr
     assert ("No live endpoint of their own (simulated, read them in the OPC UA address space): "
             "ethernet-ip: ab; euromap63: moulder; rs232-ascii: scale; s7comm: plc") in run.stderr
     assert "Traceback" not in run.stderr

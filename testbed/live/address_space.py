@@ -2,7 +2,8 @@
 
 ::
 
-    Objects/Factory                      Scenario, Architecture, Speed, SimulatedTime;
+    Objects/Factory                      Scenario, Architecture, Timestamps, Speed,
+                                         SimulatedTime;
                                          methods InjectOutage, CrashTranslator, EndBreakdown
     Objects/Factory/Machines/<machine>   PartCount, State, BreakdownCount, ProcessValue: the
                                          machine's data as the architecture delivers it to the
@@ -79,14 +80,15 @@ async def _variable(parent: Node, namespace: int, ident: ua.NodeId, tag: Tag) ->
 
 
 async def build(server: Server, scenario: str, architecture: str, speed: float,
-                machines: Sequence[tuple[str, str, str]],
+                timestamps: str, machines: Sequence[tuple[str, str, str]],
                 inboxes: dict[str, list[tuple[int, int]]]) -> FactoryNodes:
     """``machines``: (id, kind, protocol) per machine; ``inboxes``: per software, the
     (machine index, message kind) pairs it subscribes to."""
     ns = await server.register_namespace(NAMESPACE)
     objects = server.nodes.objects
     factory = await objects.add_object(node_id(ns, "Factory"), ua.QualifiedName("Factory", ns))
-    for name, value in (("Scenario", scenario), ("Architecture", architecture)):
+    for name, value in (("Scenario", scenario), ("Architecture", architecture),
+                        ("Timestamps", timestamps)):
         await factory.add_property(node_id(ns, "Factory", name), ua.QualifiedName(name, ns),
                                    value)
     await factory.add_property(node_id(ns, "Factory", "Speed"), ua.QualifiedName("Speed", ns),

@@ -26,6 +26,13 @@ IDLE_WAKE_S = 0.05
 _CHECK_EVERY = 256
 
 
+# How simulated instants become OPC UA source timestamps (``--timestamps``): "simulated" dates
+# each instant at ``epoch`` + simulated seconds, which at speed above 1 runs ahead of the wall
+# clock; "wall" dates it at the real moment the simulation reached it, ``epoch`` + simulated
+# seconds / speed. At speed 1 the two are the same.
+TIMESTAMPS = ("simulated", "wall")
+
+
 @dataclass
 class SimClock:
     """Maps simulated seconds to the wall clock: ``speed`` simulated seconds per real one.
@@ -37,6 +44,11 @@ class SimClock:
     speed: float
     epoch: datetime = field(default_factory=lambda: datetime.now(UTC))
     started: float = field(default_factory=time.monotonic)
+    timestamps: str = "simulated"  # one of TIMESTAMPS
+
+    def __post_init__(self) -> None:
+        if self.timestamps not in TIMESTAMPS:
+            raise ValueError(f"timestamps must be one of {TIMESTAMPS}, not {self.timestamps!r}")
 
     def now(self) -> float:
         """The simulated time the wall clock says it is."""
@@ -46,13 +58,20 @@ class SimClock:
         """Real seconds that ``sim_seconds`` of simulated time take."""
         return sim_seconds / self.speed
 
+    def _scale(self) -> float:
+        return 1.0 if self.timestamps == "simulated" else self.speed
+
     def timestamp(self, sim_time: float) -> datetime:
-        """A simulated instant as a date, for OPC UA source timestamps."""
-        return self.epoch + timedelta(seconds=sim_time)
+        """A simulated instant as a date, for OPC UA source timestamps (see TIMESTAMPS)."""
+        return self.epoch + timedelta(seconds=sim_time / self._scale())
 
     def sim_time(self, stamp: datetime) -> float:
-        """The simulated instant of a source timestamp."""
-        return (stamp - self.epoch).total_seconds()
+        """The simulated instant of a source timestamp (the inverse of :meth:`timestamp`)."""
+        return (stamp - self.epoch).total_seconds() * self._scale()
+
+    def simulated_date(self, sim_time: float) -> datetime:
+        """A simulated instant on the simulated calendar, whatever the timestamps."""
+        return self.epoch + timedelta(seconds=sim_time)
 
 
 @dataclass

@@ -33,6 +33,14 @@ def _status_line(status: LiveStatus, speed: float) -> str:
             f"lag {status.lag_s:.2f} s")
 
 
+def _timestamps_line(timestamps: str, speed: float) -> str:
+    if timestamps == "wall":
+        return (f"Source timestamps: the wall-clock moment the simulation reached each event "
+                f"(one real second is {speed:g} simulated)")
+    return (f"Source timestamps: simulated time, running {speed:g} times as fast as the wall "
+            f"clock and ahead of it (--timestamps wall maps them onto it)")
+
+
 def _options(args: argparse.Namespace) -> LiveOptions:
     users = None
     if args.security:
@@ -45,7 +53,8 @@ def _options(args: argparse.Namespace) -> LiveOptions:
             "--users", "users are only checked with --security")])
     return LiveOptions(architecture=args.architecture, speed=args.speed, host=args.host,
                        opcua_port=args.opcua_port, modbus_port=args.modbus_port,
-                       duration=args.duration, users=users, pki=args.out / "pki")
+                       duration=args.duration, users=users, pki=args.out / "pki",
+                       timestamps=args.timestamps)
 
 
 def live_command(args: argparse.Namespace, registry: Registry, err: Console) -> int:
@@ -91,6 +100,8 @@ async def _serve(run: LiveRun, args: argparse.Namespace, err: Console) -> int:
         print("No live endpoint of their own (simulated, read them in the OPC UA address "
               "space): " + "; ".join(f"{protocol}: {', '.join(ids)}" for protocol, ids
                                      in sorted(run.simulated_only.items())), file=out)
+    if args.speed != 1:
+        print(_timestamps_line(args.timestamps, args.speed), file=out)
     print("Ctrl-C stops the run and writes the results.", file=out, flush=True)
 
     def show(status: LiveStatus) -> None:

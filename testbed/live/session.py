@@ -89,6 +89,7 @@ class LiveOptions:
     duration: float | None = None  # simulated seconds; None: until stopped
     users: dict[str, str] | None = None  # security on when given
     pki: Path = Path("pki")
+    timestamps: str = "simulated"  # how source timestamps are dated: testbed.live.clock
 
 
 @dataclass
@@ -118,7 +119,7 @@ class LiveRun:
         index = architecture_index(scenario, options.architecture, file)
         self.assembly: Assembly = assemble(scenario, index, registry, file)
         self.seed = replication_seed(scenario.seed, 0)
-        self.clock = SimClock(options.speed)
+        self.clock = SimClock(options.speed, timestamps=options.timestamps)
         self.pace = Pace()
         # The stubs log in as a user of their own, with a password made for this run only.
         self._stub_password = secrets.token_urlsafe(24)
@@ -206,7 +207,7 @@ class LiveRun:
                               for kind in range(4) if p.mask >> kind & 1})
                    for c in consumers}
         self.nodes = await build(server, self.scenario.name, self.assembly.name,
-                                 self.options.speed,
+                                 self.options.speed, self.options.timestamps,
                                  [(m.id, m.kind, m.params.protocol) for m in instances], inboxes)
         await self._methods(self.nodes)
         self.publisher.attach(self.nodes, paths, model.env)
@@ -336,6 +337,10 @@ class LiveRun:
         """Run until the duration has passed on the clock or ``stop`` is set."""
         self.clock.epoch = datetime.now(UTC)
         self.clock.started = self._started_wall = time.monotonic()
+        # Paper stations have no interface a gateway could read as the run starts.
+        instances = self.assembly.machines
+        self.publisher.births([m for m in self.machines
+                               if instances[m.index].params.medium != "none"])
         driver = asyncio.create_task(drive(self.model.env, self.clock, self.options.duration,
                                            self.pace, self._after_slice, stop))
         while not driver.done():

@@ -92,18 +92,19 @@ class LiveMachine(Machine):
         return round(40.0 + swing + noise, 1)
 
     def message(self, kind: int) -> Message:
-        value: float | int | str
+        if kind == STATE and self.up and not self._repairing:
+            self.state = SETUP if self.state == RUNNING else RUNNING
+        return cast(Message, (self.env.now, self.index, kind, self.current(kind)))
+
+    def current(self, kind: int) -> float | int | str:
+        """What the machine's tag of ``kind`` reads now (as its Modbus registers do)."""
         if kind == COUNT:
-            value = self.parts
-        elif kind == ALARM:
-            value = self.breakdowns
-        elif kind == STATE:
-            if self.up and not self._repairing:
-                self.state = SETUP if self.state == RUNNING else RUNNING
-            value = self.state
-        else:
-            value = self.process_value()
-        return cast(Message, (self.env.now, self.index, kind, value))
+            return self.parts
+        if kind == ALARM:
+            return self.breakdowns
+        if kind == STATE:
+            return self.state
+        return self.process_value()
 
     def set_up(self, up: bool) -> None:
         self.state = RUNNING if up else BROKEN_DOWN
