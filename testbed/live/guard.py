@@ -54,11 +54,12 @@ HEADER = struct.Struct("<3scI")
 class GuardedProtocol(OPCUAProtocol):
     def connection_made(self, transport: Any) -> None:
         super().connection_made(transport)
-        # asyncua makes the processor here and first uses it when data arrives, later
-        if self.processor is not None:
-            self.processor = AdvertisedChannelsProcessor(self.iserver, self.transport,
-                                                         self.limits)
-            self.processor.set_policies(self.policies)
+        # asyncua makes its processor here, unless it refused the connection (then there is
+        # no transport), and first uses it when data arrives, later
+        if self.transport is not None:
+            processor = AdvertisedChannelsProcessor(self.iserver, self.transport, self.limits)
+            processor.set_policies(self.policies)
+            self.processor = processor
 
     def data_received(self, data: bytes) -> None:
         # The frame that starts the buffer, or this read if nothing is buffered, is checked

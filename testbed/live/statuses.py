@@ -62,7 +62,7 @@ def spec_write_statuses(server: Server) -> None:
                     if allowed else [])
         return [next(done) if status is None else status for status in refused]
 
-    service.write = checked  # type: ignore[method-assign]
+    service.write = checked
 
 
 def checked_arguments(inputs: list[ua.VariantType], method: Method) -> Method:
