@@ -18,7 +18,8 @@ policy the endpoint offers (``BadIdentityTokenInvalid``), and a password must be
 with the algorithm of that policy's security policy when it is not None
 (``BadIdentityTokenInvalid`` if sent in the clear, ``BadSecurityPolicyRejected`` if encrypted
 with another algorithm). With ``--security`` the user name policy asks for exactly that
-(:func:`require_encrypted_passwords`).
+(:func:`require_encrypted_passwords`), and the encrypted password must carry the session's
+server nonce (:func:`check_password_nonces`).
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ from typing import Any
 
 from asyncua import ua
 from asyncua.common.utils import ServiceError
-from asyncua.crypto import security_policies
+from asyncua.crypto import security_policies, uacrypto
+from asyncua.server.internal_server import InternalServer
+from asyncua.server.internal_session import InternalSession
 from asyncua.server.uaprocessor import UaProcessor
 from asyncua.ua.ua_binary import struct_from_binary
 
@@ -38,6 +41,7 @@ DISCOVERY = frozenset(ua.NodeId(i) for i in (
 ))
 ACTIVATE_SESSION = ua.NodeId(ua.ObjectIds.ActivateSessionRequest_Encoding_DefaultBinary)
 NONE_URI = security_policies.SecurityPolicyNone.URI
+BASIC256SHA256 = security_policies.SecurityPolicyBasic256Sha256.URI
 # The algorithm each security policy encrypts a password with (Part 7's policy definitions).
 ENCRYPTION = {cls.URI: cls.AsymmetricEncryptionURI for cls in (
     security_policies.SecurityPolicyBasic256Sha256,
@@ -100,6 +104,25 @@ def require_encrypted_passwords(endpoints: list[ua.EndpointDescription]) -> None
         for policy in endpoint.UserIdentityTokens:
             if policy.TokenType == ua.UserTokenType.UserName:
                 policy.SecurityPolicyUri = endpoint.SecurityPolicyUri
+
+
+def check_password_nonces(iserver: InternalServer) -> None:
+    """Accept an encrypted password only with the server nonce it must carry (Part 4 7.41.2:
+    length, password, the last server nonce, encrypted together), so that a captured token
+    cannot be replayed into another session; asyncua strips the nonce unread."""
+    decrypt = iserver.decrypt_user_token
+
+    def checked(isession: InternalSession, token: ua.UserNameIdentityToken) -> tuple[str, str]:
+        if token.EncryptionAlgorithm != ENCRYPTION[BASIC256SHA256]:
+            return decrypt(isession, token)  # refused before, by check_identity, if encrypted
+        secret = uacrypto.decrypt_rsa_oaep(iserver.private_key, token.Password)
+        length = int.from_bytes(secret[:4], "little")
+        nonce = isession.nonce or b""
+        if length != len(secret) - 4 or not nonce or not secret.endswith(nonce):
+            raise ServiceError(ua.StatusCodes.BadIdentityTokenInvalid)
+        return token.UserName, secret[4:len(secret) - len(nonce)].decode("utf-8")
+
+    iserver.decrypt_user_token = checked
 
 
 class AdvertisedChannelsProcessor(UaProcessor):

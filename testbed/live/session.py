@@ -36,7 +36,7 @@ from testbed.experiments.replications import (
 )
 from testbed.experiments.summary import build_results
 from testbed.live.address_space import FactoryNodes, build
-from testbed.live.channels import require_encrypted_passwords
+from testbed.live.channels import check_password_nonces, require_encrypted_passwords
 from testbed.live.clock import Pace, SimClock, drive
 from testbed.live.guard import limit_monitors, start_guarded
 from testbed.live.modbus import ModbusGateway, ModbusMachines, ModbusUnit, Poll
@@ -223,6 +223,7 @@ class LiveRun:
             # asyncua builds the endpoints in start(); a client quicker than this line is
             # still held to it when it activates a session
             require_encrypted_passwords(server.iserver.endpoints)
+            check_password_nonces(server.iserver)
         await self._start_modbus()
         wiring = self.assembly.wiring
         for cid in consumers:

@@ -133,6 +133,18 @@ class Rsa15Password(Client):
         params.UserIdentityToken.EncryptionAlgorithm = uri
 
 
+class StaleNonce(Client):
+    """Encrypts the password as asked, but with a server nonce other than the session's, as a
+    token captured from another session would carry."""
+
+    def _encrypt_password(self, password: str, policy_uri: str) -> tuple[bytes, str]:
+        nonce, self._server_nonce = self._server_nonce, os.urandom(32)
+        try:
+            return super()._encrypt_password(password, policy_uri)
+        finally:
+            self._server_nonce = nonce
+
+
 async def secure_client(live: LiveRun, tmp: Path, user: str | None, password: str | None,
                         kind: type[Client] = Client) -> Client:
     own = key_pair(tmp / "client-pki", "client", CLIENT_URI, server=False)
@@ -196,6 +208,7 @@ def test_over_basic256sha256_only_an_encrypted_password_of_a_listed_user_gets_in
             (None, None, Client, ua.uaerrors.BadIdentityTokenInvalid),  # anonymous
             ("operator", PASSWORD, PlaintextPassword, ua.uaerrors.BadIdentityTokenInvalid),
             ("operator", PASSWORD, Rsa15Password, ua.uaerrors.BadSecurityPolicyRejected),
+            ("operator", PASSWORD, StaleNonce, ua.uaerrors.BadIdentityTokenInvalid),
         ]
         for user, password, kind, refused in refusals:
             client = await secure_client(live, tmp_path, user, password, kind)
