@@ -34,6 +34,7 @@ from asyncua.server.internal_session import InternalSession
 from asyncua.server.uaprocessor import UaProcessor
 from asyncua.ua.ua_binary import struct_from_binary
 
+# What a channel of no advertised endpoint serves: discovery, and closing itself.
 DISCOVERY = frozenset(ua.NodeId(i) for i in (
     ua.ObjectIds.GetEndpointsRequest_Encoding_DefaultBinary,
     ua.ObjectIds.FindServersRequest_Encoding_DefaultBinary,

@@ -90,7 +90,8 @@ class UserList:
             raise ua.uaerrors.BadIdentityTokenRejected
         expected = self._users.get(username)
         if expected is None:
-            hmac.compare_digest(password, password)  # the same work for unknown names
+            # the same work for unknown names; bytes, as compare_digest takes str only in ASCII
+            hmac.compare_digest(password.encode(), password.encode())
             raise ua.uaerrors.BadIdentityTokenRejected
         if not hmac.compare_digest(expected.encode(), password.encode()):
             raise ua.uaerrors.BadIdentityTokenRejected

@@ -205,6 +205,7 @@ def test_over_basic256sha256_only_an_encrypted_password_of_a_listed_user_gets_in
         refusals: list[tuple[str | None, str | None, type[Client], type[Exception]]] = [
             ("operator", "wrong-password", Client, ua.uaerrors.BadIdentityTokenRejected),
             ("intruder", PASSWORD, Client, ua.uaerrors.BadIdentityTokenRejected),
+            ("éindringling", "pässwört-müller", Client, ua.uaerrors.BadIdentityTokenRejected),
             (None, None, Client, ua.uaerrors.BadIdentityTokenInvalid),  # anonymous
             ("operator", PASSWORD, PlaintextPassword, ua.uaerrors.BadIdentityTokenInvalid),
             ("operator", PASSWORD, Rsa15Password, ua.uaerrors.BadSecurityPolicyRejected),
