@@ -24,6 +24,10 @@ BadTooManyMonitoredItems; asyncua sets no limit, so :func:`limit_monitors` refus
 the clients do. It also refuses a call that would create more than ``per_call`` items at once
 (BadTooManyOperations, the limit advertised as MaxMonitoredItemsPerCall): asyncua creates a
 call's items in one go on the event loop.
+
+**Sessions on channels nobody advertised.** Each connection's requests go through
+:class:`~testbed.live.channels.AdvertisedChannelsProcessor`, which serves only discovery on a
+channel that matches no advertised endpoint (testbed/live/channels.py).
 """
 
 from __future__ import annotations
@@ -38,6 +42,8 @@ from asyncua import Server, ua
 from asyncua.server.binary_server_asyncio import BinaryServer, OPCUAProtocol
 from asyncua.ua.ua_binary import uatcp_to_binary
 
+from testbed.live.channels import AdvertisedChannelsProcessor
+
 _logger = logging.getLogger(__name__)
 
 MESSAGE_TYPES = frozenset({b"HEL", b"ACK", b"ERR", b"RHE", b"OPN", b"CLO", b"MSG"})
@@ -46,6 +52,15 @@ HEADER = struct.Struct("<3scI")
 
 
 class GuardedProtocol(OPCUAProtocol):
+    def connection_made(self, transport: Any) -> None:
+        super().connection_made(transport)
+        # asyncua makes its processor here, unless it refused the connection (then there is
+        # no transport), and first uses it when data arrives, later
+        if self.transport is not None:
+            processor = AdvertisedChannelsProcessor(self.iserver, self.transport, self.limits)
+            processor.set_policies(self.policies)
+            self.processor = processor
+
     def data_received(self, data: bytes) -> None:
         # The frame that starts the buffer, or this read if nothing is buffered, is checked
         # before it is taken in; what is left buffered afterwards (the start of a frame not yet

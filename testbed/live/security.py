@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from asyncua import ua
 from asyncua.crypto.cert_gen import (
     dump_private_key_as_pem,
     generate_private_key,
@@ -72,21 +73,28 @@ def load_users(path: Path) -> dict[str, str]:
 
 
 class UserList:
-    """asyncua's user manager: a session is admitted only with a listed name and password."""
+    """asyncua's user manager: a session is admitted only with a listed name and password.
+
+    Anything else is refused with BadIdentityTokenRejected, "the user identity token is valid
+    but the server has rejected it" (OPC UA Part 4, table of common status codes), the same for
+    an unknown name as for a wrong password so that names cannot be probed; asyncua's own
+    answer, BadUserAccessDenied, is for operations a user may not perform.
+    """
 
     def __init__(self, users: dict[str, str]) -> None:
         self._users = users
 
     def get_user(self, iserver: Any, username: str | None = None,
-                 password: str | None = None, certificate: Any = None) -> User | None:
+                 password: str | None = None, certificate: Any = None) -> User:
         if username is None or password is None:
-            return None
+            raise ua.uaerrors.BadIdentityTokenRejected
         expected = self._users.get(username)
         if expected is None:
-            hmac.compare_digest(password, password)  # the same work for unknown names
-            return None
+            # the same work for unknown names; bytes, as compare_digest takes str only in ASCII
+            hmac.compare_digest(password.encode(), password.encode())
+            raise ua.uaerrors.BadIdentityTokenRejected
         if not hmac.compare_digest(expected.encode(), password.encode()):
-            return None
+            raise ua.uaerrors.BadIdentityTokenRejected
         return User(role=UserRole.User, name=username)
 
 

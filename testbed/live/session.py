@@ -36,6 +36,7 @@ from testbed.experiments.replications import (
 )
 from testbed.experiments.summary import build_results
 from testbed.live.address_space import FactoryNodes, build
+from testbed.live.channels import check_password_nonces, require_encrypted_passwords
 from testbed.live.clock import Pace, SimClock, drive
 from testbed.live.guard import limit_monitors, start_guarded
 from testbed.live.modbus import ModbusGateway, ModbusMachines, ModbusUnit, Poll
@@ -46,6 +47,7 @@ from testbed.live.security import (
     UserList,
     key_pair,
 )
+from testbed.live.statuses import checked_arguments, spec_write_statuses
 from testbed.live.stubs import Credentials, SoftwareStub
 from testbed.live.tags import LiveMachine
 from testbed.params import SoftwareParams
@@ -170,6 +172,7 @@ class LiveRun:
         await server.init()
         server.iserver.max_session_timeout_ms = MAX_SESSION_TIMEOUT_S * 1000
         await limit_monitors(server, MAX_MONITORS_PER_VALUE, MAX_MONITORS_PER_CALL)
+        spec_write_statuses(server)
         # asyncua decodes a request whole on the event loop before any service sees it; it
         # refuses one past max_message_size as its chunks arrive, before decoding
         server.limits.max_message_size = MAX_REQUEST_BYTES
@@ -217,6 +220,11 @@ class LiveRun:
         for element in watched:
             element.watchers.append(self.publisher.refresh_status)
         await start_guarded(server)
+        if self.secured:
+            # asyncua builds the endpoints in start(); a client quicker than this line is
+            # still held to it when it activates a session
+            require_encrypted_passwords(server.iserver.endpoints)
+            check_password_nonces(server.iserver)
         await self._start_modbus()
         wiring = self.assembly.wiring
         for cid in consumers:
@@ -280,7 +288,8 @@ class LiveRun:
                     return ua.StatusCode(ua.StatusCodes.BadInvalidArgument)
 
             await factory.add_method(ua.NodeId(f"Factory.{name}", ns),
-                                     ua.QualifiedName(name, ns), method, inputs, [boolean])
+                                     ua.QualifiedName(name, ns),
+                                     checked_arguments(inputs, method), inputs, [boolean])
 
     # --- driving the test ---------------------------------------------------------------
 

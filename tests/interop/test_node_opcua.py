@@ -84,7 +84,7 @@ def test_anonymous_and_wrong_password_are_refused(run: Any) -> None:
     _, report = run
     assert report["anonymous"]["refused"], report["anonymous"]
     assert report["wrongPassword"]["refused"], report["wrongPassword"]
-    assert "BadUserAccessDenied" in report["wrongPassword"]["error"]
+    assert "BadIdentityTokenRejected" in report["wrongPassword"]["error"]
 
 
 def test_browsing_finds_the_scenarios_thirteen_machines(run: Any, registry: Registry) -> None:
