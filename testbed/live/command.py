@@ -45,7 +45,8 @@ def _options(args: argparse.Namespace) -> LiveOptions:
             "--users", "users are only checked with --security")])
     return LiveOptions(architecture=args.architecture, speed=args.speed, host=args.host,
                        opcua_port=args.opcua_port, modbus_port=args.modbus_port,
-                       duration=args.duration, users=users, pki=args.out / "pki")
+                       mtconnect_port=args.mtconnect_port, duration=args.duration, users=users,
+                       pki=args.out / "pki")
 
 
 def live_command(args: argparse.Namespace, registry: Registry, err: Console) -> int:
@@ -73,7 +74,7 @@ async def _serve(run: LiveRun, args: argparse.Namespace, err: Console) -> int:
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             raise InputError("command line", [Problem(
-                "--opcua-port/--modbus-port",
+                "--opcua-port/--modbus-port/--mtconnect-port",
                 f"a port is in use on {args.host} ({exc.strerror}); choose free ports")]) from None
         raise
     stop = asyncio.Event()
@@ -87,6 +88,9 @@ async def _serve(run: LiveRun, args: argparse.Namespace, err: Console) -> int:
     if run.modbus is not None:
         print(f"Modbus TCP: {args.host}:{args.modbus_port}, units 1-{len(run.modbus_ids)}: "
               + ", ".join(run.modbus_ids), file=out)
+    if run.mtconnect is not None:
+        print(f"MTConnect agent: {run.mtconnect.url} (probe, current, sample): "
+              + ", ".join(run.mtconnect_ids), file=out)
     if run.simulated_only:
         print("No live endpoint of their own (simulated, read them in the OPC UA address "
               "space): " + "; ".join(f"{protocol}: {', '.join(ids)}" for protocol, ids

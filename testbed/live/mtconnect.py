@@ -13,9 +13,11 @@ and Execution STOPPED until the repair.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import re
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 from uuid import NAMESPACE_URL, uuid5
@@ -98,10 +100,10 @@ class Agent:
         self.next_sequence = 1
         for device in self.devices:
             machine = device.machine
-            machine.listeners.append(lambda msg, d=device: self._said(d, msg))
-            machine.watchers.append(lambda _up, d=device: self._machine_changed(d))
+            machine.listeners.append(functools.partial(self._said, device))
+            machine.watchers.append(functools.partial(self._machine_changed, device))
             if device.link is not None:
-                device.link.watchers.append(lambda _up, d=device: self._source_changed(d))
+                device.link.watchers.append(functools.partial(self._source_changed, device))
             self._record_current(device)
 
     @property
@@ -124,11 +126,20 @@ class Agent:
         self.buffer.append(observation)
         self.latest[item.id] = observation
 
-    def sample(self, start: int, count: int) -> list[Observation]:
-        """The observations numbered ``start`` to ``start + count - 1`` still in the buffer."""
-        offset = start - self.first_sequence
-        return [self.buffer[i] for i in range(max(0, offset),
-                                              min(len(self.buffer), offset + count))]
+    def sample(self, start: int, count: int,
+               items: Collection[str] | None = None) -> tuple[list[Observation], int]:
+        """Up to ``count`` observations from sequence ``start`` on (of ``items`` only, when
+        given) and the sequence to go on from: the one after the last looked at."""
+        found: list[Observation] = []
+        going_on = start
+        for observation in itertools.islice(self.buffer, max(0, start - self.first_sequence),
+                                            None):
+            going_on = observation.sequence + 1
+            if items is None or observation.item.id in items:
+                found.append(observation)
+                if len(found) == count:
+                    break
+        return found, going_on
 
     # --- what the simulation tells the agent ----------------------------------------------
 
@@ -153,7 +164,7 @@ class Agent:
             self.observe(device.items[ALARM], at, FAULT,
                          f"{device.name} broke down (breakdown {machine.breakdowns})")
 
-    def _machine_changed(self, device: Device) -> None:
+    def _machine_changed(self, device: Device, _up: bool) -> None:
         """A breakdown or a repair: the execution state follows at once, and a repair clears
         the fault (the breakdown's own alarm message, which counts it, raises the fault)."""
         if not device.available():
@@ -163,7 +174,7 @@ class Agent:
         if machine.up:
             self._condition(device, machine.env.now)
 
-    def _source_changed(self, device: Device) -> None:
+    def _source_changed(self, device: Device, _up: bool) -> None:
         at = device.machine.env.now
         if device.available():
             self._record_current(device)
@@ -177,7 +188,7 @@ class Agent:
         machine = device.machine
         at = machine.env.now
         if not device.available():
-            self._source_changed(device)
+            self._source_changed(device, False)
             return
         self.observe(device.availability, at, "AVAILABLE")
         self.observe(device.items[COUNT], at, str(machine.parts))
