@@ -49,6 +49,7 @@ class Observation(NamedTuple):
     at: float  # simulated seconds
     value: str  # a condition's level (NORMAL, FAULT, UNAVAILABLE) for CONDITION items
     text: str = ""  # a condition's message
+    condition_id: str = ""  # which activation of an active condition (a FAULT) this is
 
 
 def xml_id(name: str) -> str:
@@ -114,14 +115,15 @@ class Agent:
     def last_sequence(self) -> int:
         return self.next_sequence - 1 if self.buffer else 0
 
-    def observe(self, item: DataItem, at: float, value: str, text: str = "") -> None:
+    def observe(self, item: DataItem, at: float, value: str, text: str = "",
+                condition_id: str = "") -> None:
         """Record an observation; an event or condition that repeats the last one is no
         change and is left out, as agents filter duplicates."""
         last = self.latest.get(item.id)
         if (item.category != "SAMPLE" and last is not None and last.value == value
                 and last.text == text):
             return
-        observation = Observation(self.next_sequence, item, at, value, text)
+        observation = Observation(self.next_sequence, item, at, value, text, condition_id)
         self.next_sequence += 1
         self.buffer.append(observation)
         self.latest[item.id] = observation
@@ -162,7 +164,8 @@ class Agent:
             self.observe(device.items[ALARM], at, NORMAL)
         else:
             self.observe(device.items[ALARM], at, FAULT,
-                         f"{device.name} broke down (breakdown {machine.breakdowns})")
+                         f"{device.name} broke down (breakdown {machine.breakdowns})",
+                         f"breakdown-{machine.breakdowns}")
 
     def _machine_changed(self, device: Device, _up: bool) -> None:
         """A breakdown or a repair: the execution state follows at once, and a repair clears

@@ -99,8 +99,10 @@ def _observation(group: ET.Element, observation: Observation, stamp: Stamp) -> N
     attributes = {"dataItemId": item.id, "timestamp": _time(stamp(observation.at)),
                   "sequence": str(observation.sequence)}
     if item.category == "CONDITION":
-        element = ET.SubElement(group, _CONDITION_ELEMENTS[observation.value],
-                                {**attributes, "type": item.type})
+        attributes["type"] = item.type
+        if observation.condition_id:
+            attributes["conditionId"] = observation.condition_id
+        element = ET.SubElement(group, _CONDITION_ELEMENTS[observation.value], attributes)
         if observation.text:
             element.text = observation.text
     else:
