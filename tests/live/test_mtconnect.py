@@ -1,11 +1,13 @@
 """The MTConnect machines behind a real MTConnect agent, fetched with curl and checked against
 the MTConnect Institute's published schemas (tests/live/mtconnect, version 2.4) and against
-what the simulated machines said."""
+what the simulated machines said. Needs curl (Debian package ``curl``)."""
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import os
+import shutil
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,15 @@ pytestmark = pytest.mark.live
 SCHEMAS = Path(__file__).parent / "mtconnect"
 MT = {"s": "urn:mtconnect.org:MTConnectStreams:2.4", "d": "urn:mtconnect.org:MTConnectDevices:2.4",
       "e": "urn:mtconnect.org:MTConnectError:2.4"}
+
+
+@pytest.fixture(autouse=True)
+def _curl() -> None:
+    """Skip without curl, or fail when CI says it must be there (as tests/interop do)."""
+    if shutil.which("curl") is None:
+        if os.environ.get("TESTBED_REQUIRE_INTEROP") == "1":
+            pytest.fail("curl is not installed (TESTBED_REQUIRE_INTEROP=1)")
+        pytest.skip("curl is not installed")
 
 
 @functools.cache
