@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from testbed.live import mtconnect_xml
-from testbed.live.mtconnect import Agent, Device
+from testbed.live.mtconnect import Agent, Device, xml_ids
 from testbed.live.mtconnect_http import MAX_COUNT, AgentServer
 from testbed.live.session import LiveOptions, LiveRun
 from testbed.registry import load_registry
@@ -45,8 +45,9 @@ def main() -> int:
                   LiveOptions("Edge gateway hub"))
     # the agent as a live run makes it, without its HTTP server
     instances = run.assembly.machines
-    devices = [Device(m, run.model.links.get(instances[m.index].link or ""), "urn:bench")
-               for m in run.machines if m.name in run.mtconnect_ids]
+    machines = [m for m in run.machines if m.name in run.mtconnect_ids]
+    devices = [Device(m, run.model.links.get(instances[m.index].link or ""), "urn:bench", ident)
+               for m, ident in zip(machines, xml_ids(run.mtconnect_ids), strict=True)]
     agent = Agent(devices, run.options.mtconnect_buffer, 1)
     run.model.env.run(until=args.hours * 3600)
     server = AgentServer(agent, run.clock.timestamp, "127.0.0.1", 0)

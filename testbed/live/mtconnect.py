@@ -52,21 +52,33 @@ class Observation(NamedTuple):
     condition_id: str = ""  # which activation of an active condition (a FAULT) this is
 
 
-def xml_id(name: str) -> str:
-    """An XML ID (an NCName) from a machine's name: other characters become '_', and a name
-    that does not start with a letter or '_' gets a leading '_'."""
-    cleaned = re.sub(r"[^A-Za-z0-9_.-]", "_", name)
-    return cleaned if re.match(r"[A-Za-z_]", cleaned) else "_" + cleaned
+def xml_ids(names: Sequence[str]) -> list[str]:
+    """XML IDs (NCNames) for machine names, all different: other characters become '_', a
+    name that does not start with a letter or '_' gets a leading '_', and an ID already taken
+    (``mill 1`` after ``mill_1``) gets a number."""
+    taken: set[str] = set()
+    ids = []
+    for name in names:
+        cleaned = re.sub(r"[^A-Za-z0-9_.-]", "_", name)
+        ident = cleaned if re.match(r"[A-Za-z_]", cleaned) else "_" + cleaned
+        n = 1
+        while ident in taken:
+            n += 1
+            ident = f"{cleaned}_{n}"
+        taken.add(ident)
+        ids.append(ident)
+    return ids
 
 
 class Device:
     """One MTConnect machine: its data items and the agent's view of its data source."""
 
-    def __init__(self, machine: LiveMachine, link: Link | None, namespace: str) -> None:
+    def __init__(self, machine: LiveMachine, link: Link | None, namespace: str,
+                 ident: str) -> None:
         self.machine = machine
         self.link = link
         self.name = machine.name
-        self.id = xml_id(machine.name)
+        self.id = ident  # an XML ID (xml_ids)
         self.uuid = str(uuid5(NAMESPACE_URL, f"{namespace}/{machine.name}"))
         ident = self.id
         self.availability = DataItem(f"{ident}_avail", "EVENT", "AVAILABILITY", "Availability")

@@ -39,7 +39,7 @@ from testbed.live.address_space import FactoryNodes, build
 from testbed.live.clock import Pace, SimClock, drive
 from testbed.live.guard import limit_monitors, start_guarded
 from testbed.live.modbus import ModbusGateway, ModbusMachines, ModbusUnit, Poll
-from testbed.live.mtconnect import DEFAULT_BUFFER, Agent, Device
+from testbed.live.mtconnect import DEFAULT_BUFFER, Agent, Device, xml_ids
 from testbed.live.mtconnect_http import AgentServer
 from testbed.live.publisher import Publisher, RunningPath
 from testbed.live.security import (
@@ -269,9 +269,11 @@ class LiveRun:
         if not self.mtconnect_ids:
             return
         instances = self.assembly.machines
+        machines = [m for m in self.machines if m.name in self.mtconnect_ids]
         devices = [Device(m, self.model.links.get(instances[m.index].link or ""),
-                          f"urn:interop-testbed:{self.scenario.name}:{self.assembly.name}")
-                   for m in self.machines if m.name in self.mtconnect_ids]
+                          f"urn:interop-testbed:{self.scenario.name}:{self.assembly.name}",
+                          ident)
+                   for m, ident in zip(machines, xml_ids(self.mtconnect_ids), strict=True)]
         # A new instanceId on every start tells clients that sequence numbers began again.
         agent = Agent(devices, self.options.mtconnect_buffer, int(time.time()))
         self.mtconnect = AgentServer(agent, self.clock.timestamp, self.options.host,
