@@ -222,7 +222,7 @@ def _parser() -> argparse.ArgumentParser:
                       help="directory for results.json, simulated.json, live.json and pki/")
     live.add_argument("--quiet", action="store_true", help="no status line")
     live.add_argument("--debug-protocols", action="store_true",
-                      help="show asyncua's and pymodbus's own log messages")
+                      help="show asyncua's, pymodbus's and aiohttp's own log messages")
     return parser
 
 

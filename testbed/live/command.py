@@ -55,9 +55,9 @@ def live_command(args: argparse.Namespace, registry: Registry, err: Console) -> 
     claim_out_dir(args.out)
     if not args.debug_protocols:
         # asyncua and pymodbus log every reconnect and revised parameter, and log with a
-        # traceback what they then raise; the status line and our own errors say what a user
-        # needs.
-        for name in ("asyncua", "pymodbus"):
+        # traceback what they then raise, as aiohttp does every malformed HTTP request; the
+        # status line and our own errors say what a user needs.
+        for name in ("asyncua", "pymodbus", "aiohttp"):
             logging.getLogger(name).setLevel(logging.CRITICAL)
     if not is_loopback(options.host):
         err.print(f"[bold red]WARNING: live endpoints listen on {options.host}, reachable "

@@ -61,4 +61,13 @@ def test_curl_reads_the_agent_the_startup_line_names(tmp_path: Path) -> None:
         counts = part_counts(second)
         assert len(counts) == 2
         assert all(counts[k] >= v for k, v in part_counts(first).items())
+        # A request line too long for any agent: refused by the HTTP layer, quietly, and the
+        # agent goes on serving.
+        overlong = subprocess.run(["curl", "--silent", "--max-time", "10", "--output",
+                                   "/dev/null", "--write-out", "%{http_code}",
+                                   url + "x" * 10_000], capture_output=True, text=True,
+                                  timeout=30)
+        assert overlong.stdout == "400"
+        fetch(url + "current", "Streams")
         assert live.stop() == 0, live.output()[-3000:]
+        assert "Traceback" not in live.output()
