@@ -71,7 +71,8 @@ async def _one(scenario: Path, speed: float, seconds: float) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         run = LiveRun(load_scenario(scenario, registry), registry, str(scenario),
                       LiveOptions(HUB, speed=speed, opcua_port=free_port(),
-                                  modbus_port=free_port(), pki=Path(tmp) / "pki"))
+                                  modbus_port=free_port(), mtconnect_port=free_port(),
+                                  pki=Path(tmp) / "pki"))
         started = time.monotonic()
         await run.start()
         setup = time.monotonic() - started

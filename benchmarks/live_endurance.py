@@ -170,7 +170,7 @@ async def endure(args: argparse.Namespace, out: Path) -> dict[str, Any]:
     command = [sys.executable, *launcher, "live", str(SHOP), "--architecture", HUB,
                "--speed", f"{args.speed:g}", "--duration", f"{args.hours:g}h",
                "--opcua-port", str(opcua_port), "--modbus-port", str(modbus_port),
-               "--out", str(out)]
+               "--mtconnect-port", str(free_port()), "--out", str(out)]
     process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True, encoding="utf-8")
     assert process.stderr is not None

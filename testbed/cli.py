@@ -213,6 +213,9 @@ def _parser() -> argparse.ArgumentParser:
                       help="address to listen on (default loopback only)")
     live.add_argument("--opcua-port", type=_port, default=4840)
     live.add_argument("--modbus-port", type=_port, default=5020)
+    live.add_argument("--mtconnect-port", type=_port, default=5000,
+                      help="HTTP port of the MTConnect agent, if the architecture has "
+                           "MTConnect machines (default 5000)")
     live.add_argument("--duration", type=_duration, default=None,
                       help="simulated time to run, e.g. 8h (default: until Ctrl-C)")
     live.add_argument("--security", action="store_true",
@@ -223,7 +226,7 @@ def _parser() -> argparse.ArgumentParser:
                       help="directory for results.json, simulated.json, live.json and pki/")
     live.add_argument("--quiet", action="store_true", help="no status line")
     live.add_argument("--debug-protocols", action="store_true",
-                      help="show asyncua's and pymodbus's own log messages")
+                      help="show asyncua's, pymodbus's and aiohttp's own log messages")
     return parser
 
 
@@ -289,12 +292,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "calibrate":
             return _calibrate(args, registry)
         if args.command == "live":
-            # Imported here: asyncua and pymodbus are the optional `live` extra, and take a
-            # moment to load; only live uses them.
+            # Imported here: asyncua, pymodbus and aiohttp are the optional `live` extra, and
+            # take a moment to load; only live uses them.
             try:
                 from testbed.live.command import live_command
             except ImportError as exc:
-                if (exc.name or "").partition(".")[0] not in ("asyncua", "pymodbus"):
+                if (exc.name or "").partition(".")[0] not in ("asyncua", "pymodbus", "aiohttp"):
                     raise
                 print(f"testbed live needs `pip install 'interop-testbed[live]'` ({exc})",
                       file=sys.stderr)

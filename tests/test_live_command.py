@@ -62,7 +62,7 @@ def test_a_busy_port_is_named_without_a_traceback(tmp_path: Path) -> None:
     assert "Traceback" not in run.stderr
 
 
-@pytest.mark.parametrize("missing", ["asyncua", "pymodbus"])
+@pytest.mark.parametrize("missing", ["asyncua", "pymodbus", "aiohttp"])
 def test_without_the_live_extra_the_command_says_what_to_install(missing: str,
                                                                   tmp_path: Path) -> None:
     # As if the package had been installed without the extra: a sitecustomize that makes the

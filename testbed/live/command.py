@@ -53,8 +53,8 @@ def _options(args: argparse.Namespace) -> LiveOptions:
             "--users", "users are only checked with --security")])
     return LiveOptions(architecture=args.architecture, speed=args.speed, host=args.host,
                        opcua_port=args.opcua_port, modbus_port=args.modbus_port,
-                       duration=args.duration, users=users, pki=args.out / "pki",
-                       timestamps=args.timestamps)
+                       mtconnect_port=args.mtconnect_port, duration=args.duration, users=users,
+                       pki=args.out / "pki", timestamps=args.timestamps)
 
 
 def live_command(args: argparse.Namespace, registry: Registry, err: Console) -> int:
@@ -63,9 +63,9 @@ def live_command(args: argparse.Namespace, registry: Registry, err: Console) -> 
     claim_out_dir(args.out)
     if not args.debug_protocols:
         # asyncua and pymodbus log every reconnect and revised parameter, and log with a
-        # traceback what they then raise; the status line and our own errors say what a user
-        # needs.
-        for name in ("asyncua", "pymodbus"):
+        # traceback what they then raise, as aiohttp does every malformed HTTP request; the
+        # status line and our own errors say what a user needs.
+        for name in ("asyncua", "pymodbus", "aiohttp"):
             logging.getLogger(name).setLevel(logging.CRITICAL)
     if not is_loopback(options.host):
         err.print(f"[bold red]WARNING: live endpoints listen on {options.host}, reachable "
@@ -82,7 +82,7 @@ async def _serve(run: LiveRun, args: argparse.Namespace, err: Console) -> int:
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             raise InputError("command line", [Problem(
-                "--opcua-port/--modbus-port",
+                "--opcua-port/--modbus-port/--mtconnect-port",
                 f"a port is in use on {args.host} ({exc.strerror}); choose free ports")]) from None
         raise
     stop = asyncio.Event()
@@ -96,6 +96,9 @@ async def _serve(run: LiveRun, args: argparse.Namespace, err: Console) -> int:
     if run.modbus is not None:
         print(f"Modbus TCP: {args.host}:{args.modbus_port}, units 1-{len(run.modbus_ids)}: "
               + ", ".join(run.modbus_ids), file=out)
+    if run.mtconnect is not None:
+        print(f"MTConnect agent: {run.mtconnect.url} (probe, current, sample): "
+              + ", ".join(run.mtconnect_ids), file=out)
     if run.simulated_only:
         print("No live endpoint of their own (simulated, read them in the OPC UA address "
               "space): " + "; ".join(f"{protocol}: {', '.join(ids)}" for protocol, ids

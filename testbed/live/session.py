@@ -40,6 +40,8 @@ from testbed.live.channels import check_password_nonces, require_encrypted_passw
 from testbed.live.clock import Pace, SimClock, drive
 from testbed.live.guard import limit_monitors, start_guarded
 from testbed.live.modbus import ModbusGateway, ModbusMachines, ModbusUnit, Poll
+from testbed.live.mtconnect import DEFAULT_BUFFER, Agent, Device, xml_ids
+from testbed.live.mtconnect_http import AgentServer
 from testbed.live.publisher import Publisher, RunningPath
 from testbed.live.security import (
     SERVER_URI,
@@ -88,6 +90,8 @@ class LiveOptions:
     host: str = "127.0.0.1"
     opcua_port: int = 4840
     modbus_port: int = 5020
+    mtconnect_port: int = 5000
+    mtconnect_buffer: int = DEFAULT_BUFFER  # observations the MTConnect agent keeps
     duration: float | None = None  # simulated seconds; None: until stopped
     users: dict[str, str] | None = None  # security on when given
     pki: Path = Path("pki")
@@ -129,11 +133,13 @@ class LiveRun:
         self.publisher = Publisher(self.server, self.clock)
         instances = self.assembly.machines
         self.modbus_ids = [m.id for m in instances if m.params.protocol.startswith("modbus")]
-        # Only Modbus machines get an endpoint of their own; the rest (S7, EtherNet/IP, files,
-        # serial lines, OPC UA machines) run inside the simulation, seen in the address space.
+        self.mtconnect_ids = [m.id for m in instances if m.params.protocol == "mtconnect"]
+        # Only Modbus and MTConnect machines get an endpoint of their own; the rest (S7,
+        # EtherNet/IP, files, serial lines, OPC UA machines) run inside the simulation, seen in
+        # the address space.
         self.simulated_only: dict[str, list[str]] = {}
         for m in instances:
-            if m.id not in self.modbus_ids:
+            if m.id not in self.modbus_ids and m.id not in self.mtconnect_ids:
                 self.simulated_only.setdefault(m.params.protocol, []).append(m.id)
         polled = {m.id for m in instances
                   if m.id in self.modbus_ids and m.params.interface == "poll"}
@@ -147,6 +153,7 @@ class LiveRun:
         self.stubs: list[SoftwareStub] = []
         self.modbus: ModbusMachines | None = None
         self.gateway: ModbusGateway | None = None
+        self.mtconnect: AgentServer | None = None
         self._started_wall = 0.0
         self.report: LiveReport | None = None
         self._rate = (0.0, 0, 0.0)  # (when, deliveries, per second)
@@ -226,6 +233,7 @@ class LiveRun:
             require_encrypted_passwords(server.iserver.endpoints)
             check_password_nonces(server.iserver)
         await self._start_modbus()
+        await self._start_mtconnect()
         wiring = self.assembly.wiring
         for cid in consumers:
             params = wiring.components[cid].params
@@ -265,6 +273,21 @@ class LiveRun:
             self.gateway = ModbusGateway(model.env, self.clock, self.options.host,
                                          self.options.modbus_port, polls)
             await self.gateway.start()
+
+    async def _start_mtconnect(self) -> None:
+        if not self.mtconnect_ids:
+            return
+        instances = self.assembly.machines
+        machines = [m for m in self.machines if m.name in self.mtconnect_ids]
+        devices = [Device(m, self.model.links.get(instances[m.index].link or ""),
+                          f"urn:interop-testbed:{self.scenario.name}:{self.assembly.name}",
+                          ident)
+                   for m, ident in zip(machines, xml_ids(self.mtconnect_ids), strict=True)]
+        # A new instanceId on every start tells clients that sequence numbers began again.
+        agent = Agent(devices, self.options.mtconnect_buffer, int(time.time()))
+        self.mtconnect = AgentServer(agent, self.clock.timestamp, self.options.host,
+                                     self.options.mtconnect_port)
+        await self.mtconnect.start()
 
     async def _methods(self, nodes: FactoryNodes) -> None:
         ns = nodes.namespace
@@ -402,6 +425,8 @@ class LiveRun:
             await self.gateway.stop()
         if self.modbus is not None:
             await self.modbus.stop()
+        if self.mtconnect is not None:
+            await self.mtconnect.stop()
         await self.server.stop()
         in_flight = sum(s.in_flight() for s in self.stubs)
         notes = [f"live run of {end:.0f} simulated seconds at speed {self.options.speed:g} "

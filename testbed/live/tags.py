@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import cast
 
@@ -81,6 +81,9 @@ class LiveMachine(Machine):
         self._repairing = False
         self._seed = derive_seed(seed, "live", name, "process value")
         self._phase = random.Random(self._seed).uniform(0.0, 2 * math.pi)
+        # Who hears each message as the machine says it, before any network (an MTConnect
+        # agent's adapter does).
+        self.listeners: list[Callable[[Message], None]] = []
 
     def process_value(self, at: float | None = None) -> float:
         """The process value at simulated time ``at`` (default now): a pure function of
@@ -94,7 +97,10 @@ class LiveMachine(Machine):
     def message(self, kind: int) -> Message:
         if kind == STATE and self.up and not self._repairing:
             self.state = SETUP if self.state == RUNNING else RUNNING
-        return cast(Message, (self.env.now, self.index, kind, self.current(kind)))
+        msg = cast(Message, (self.env.now, self.index, kind, self.current(kind)))
+        for listener in self.listeners:
+            listener(msg)
+        return msg
 
     def current(self, kind: int) -> float | int | str:
         """What the machine's tag of ``kind`` reads now (as its Modbus registers do)."""

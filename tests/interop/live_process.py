@@ -65,6 +65,7 @@ class Live:
     out: Path
     opcua_port: int
     modbus_port: int
+    mtconnect_port: int
     stderr: list[str] = field(default_factory=list)
 
     @property
@@ -84,14 +85,15 @@ class Live:
 @contextmanager
 def start_live(out: Path, *extra: str, speed: float = 60.0,
                  duration: str = "30min") -> Iterator[Live]:
-    opcua_port, modbus_port = free_port(), free_port()
+    opcua_port, modbus_port, mtconnect_port = free_port(), free_port(), free_port()
     command = [sys.executable, "-m", "testbed.cli", "live", str(SCENARIO),
                "--architecture", ARCHITECTURE, "--speed", f"{speed:g}",
                "--duration", duration, "--opcua-port", str(opcua_port),
-               "--modbus-port", str(modbus_port), "--out", str(out), *extra]
+               "--modbus-port", str(modbus_port), "--mtconnect-port", str(mtconnect_port),
+               "--out", str(out), *extra]
     process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True, encoding="utf-8")
-    live = Live(process, out, opcua_port, modbus_port)
+    live = Live(process, out, opcua_port, modbus_port, mtconnect_port)
     assert process.stderr is not None
     stderr = process.stderr
     reader = threading.Thread(target=lambda: live.stderr.extend(iter(stderr.readline, "")),

@@ -28,7 +28,7 @@ async def live_run(tmp: Path, **options: object) -> AsyncIterator[LiveRun]:
     registry = load_registry()
     scenario = load_scenario(SHOP, registry)
     settings = {"speed": 60.0, "opcua_port": free_port(), "modbus_port": free_port(),
-                "pki": tmp / "pki", **options}
+                "mtconnect_port": free_port(), "pki": tmp / "pki", **options}
     run = LiveRun(scenario, registry, str(SHOP), LiveOptions(HUB, **settings))  # type: ignore[arg-type]
     await run.start()
     try:
