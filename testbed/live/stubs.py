@@ -72,8 +72,13 @@ class SoftwareStub:
             requests.append(ua.MonitoredItemCreateRequest(
                 ItemToMonitor=ua.ReadValueId(NodeId=ident, AttributeId=ua.AttributeIds.Value),
                 MonitoringMode=ua.MonitoringMode.Reporting, RequestedParameters=params))
-        if requests:
-            results = await subscription.create_monitored_items(requests)
+        # As any client must: no more items in one call than the server takes (0: no limit).
+        limit = await client.get_node(
+            ua.ObjectIds.Server_ServerCapabilities_OperationLimits_MaxMonitoredItemsPerCall
+        ).read_value()
+        per_call = int(limit) or max(1, len(requests))
+        for start in range(0, len(requests), per_call):
+            results = await subscription.create_monitored_items(requests[start:start + per_call])
             failed = [r for r in results if isinstance(r, ua.StatusCode)]
             if failed:
                 raise RuntimeError(f"stub {self.name}: could not subscribe: {failed[0]}")
