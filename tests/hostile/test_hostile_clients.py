@@ -539,8 +539,8 @@ def test_the_gateway_stops_even_when_a_read_swallows_its_cancellation(tmp_path: 
     async def story() -> None:
         async with driven(tmp_path, speed=60.0) as run:
             gateway = run.gateway
-            assert gateway is not None and gateway._client is not None
-            client = gateway._client
+            assert gateway is not None
+            [client] = gateway._clients.values()  # the shop's Modbus machines: one server
             real = client.read_holding_registers
 
             async def stubborn(*args: Any, **kwargs: Any) -> Any:
