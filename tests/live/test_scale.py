@@ -15,6 +15,7 @@ from asyncua import Client, ua
 from live_helpers import HUB, SHOP, free_port, free_ports, live_run
 from pymodbus.client import AsyncModbusTcpClient
 
+from testbed.errors import InputError
 from testbed.live.limits import LIMITS, NOT_OFFERED, limit_node
 from testbed.live.modbus import REGISTERS, UNITS_PER_SERVER
 from testbed.live.session import LiveOptions, LiveRun
@@ -174,3 +175,13 @@ def test_a_thousand_machine_shop_starts_and_serves(tmp_path: Path) -> None:
         assert report.deliveries > 0
 
     asyncio.run(story())
+
+
+def test_modbus_servers_past_the_last_port_are_refused_by_option(tmp_path: Path) -> None:
+    registry = load_registry()
+    scenario = _shop_of(1000, tmp_path)
+    with pytest.raises(InputError) as refused:
+        LiveRun(load_scenario(scenario, registry), registry, str(scenario),
+                LiveOptions(HUB, modbus_port=65535, pki=tmp_path / "pki"))
+    [problem] = refused.value.problems
+    assert problem.field == "--modbus-port" and "65535-65536" in problem.message
