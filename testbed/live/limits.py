@@ -1,18 +1,18 @@
 """How much one service call may ask of the server: advertised and enforced from one table.
 
 OPC UA servers advertise their per-call limits under ServerCapabilities/OperationLimits, and a
-client that asks for more in one call gets BadTooManyOperations (Part 4, 5.4 and 6.5); a client
-that respects the advertised limits splits its calls. asyncua advertises 10,000 for every limit
-and enforces none, while the request size the server accepts (MAX_REQUEST_BYTES in
-testbed/live/session.py) refused a read of 10,000 nodes long before. Here every limit in
-:data:`LIMITS` is both written to its property and checked on each call a client's session makes,
-so what a client reads is what holds. The server's own session (building the address space) is
-not a client and is not limited.
+client that asks for more in one call gets BadTooManyOperations (Part 4); a client that respects
+the advertised limits splits its calls. asyncua advertises 10,000 for every limit and enforces
+none, while the request size the server accepts (MAX_REQUEST_BYTES in testbed/live/session.py)
+refused a read of 10,000 nodes long before. Here every limit in :data:`LIMITS` is both written
+to its property and checked on each call a client's session makes, so what a client reads is
+what holds. The server's own session (building the address space) is not a client and is not
+limited.
 
-A property is present only for a limit that is enforced (Part 5, 6.3.11: a server without a
-maximum leaves the property out): asyncua offers no HistoryUpdate service, answers RegisterNodes
-without a session, and lets no client manage nodes (only its administrator role may, which no
-client is given), so those properties are removed.
+A property is present only for a limit that is enforced (Part 5's OperationLimitsType: a server
+without a maximum leaves the property out): asyncua offers no HistoryUpdate service, answers
+RegisterNodes without a session, and lets no client manage nodes (only its administrator role
+may, which no client is given), so those properties are removed.
 """
 
 from __future__ import annotations
