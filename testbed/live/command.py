@@ -17,6 +17,7 @@ from rich.table import Table
 
 from testbed.errors import InputError, Problem
 from testbed.files import claim_out_dir
+from testbed.live.modbus import UNITS_PER_SERVER
 from testbed.live.outputs import write
 from testbed.live.security import is_loopback, load_users
 from testbed.live.session import LiveOptions, LiveRun, LiveStatus
@@ -94,8 +95,12 @@ async def _serve(run: LiveRun, args: argparse.Namespace, err: Console) -> int:
     print(f"OPC UA: {run.url}" + (" (Basic256Sha256, sign and encrypt; users only)"
                                   if run.secured else " (no security)"), file=out)
     if run.modbus is not None:
-        print(f"Modbus TCP: {args.host}:{args.modbus_port}, units 1-{len(run.modbus_ids)}: "
-              + ", ".join(run.modbus_ids), file=out)
+        # One line per Modbus server: 247 units each (testbed/live/modbus.py).
+        for start in range(0, len(run.modbus_ids), UNITS_PER_SERVER):
+            ids = run.modbus_ids[start:start + UNITS_PER_SERVER]
+            port = args.modbus_port + start // UNITS_PER_SERVER
+            print(f"Modbus TCP: {args.host}:{port}, units 1-{len(ids)}: " + ", ".join(ids),
+                  file=out)
     if run.mtconnect is not None:
         print(f"MTConnect agent: {run.mtconnect.url} (probe, current, sample): "
               + ", ".join(run.mtconnect_ids), file=out)

@@ -21,9 +21,8 @@ subscribed to the factory's 52 machine tags 10,000 times over held the loop for 
 time and starved every other client (tests/hostile). OPC UA lets a server refuse items with
 BadTooManyMonitoredItems; asyncua sets no limit, so :func:`limit_monitors` refuses items past
 ``per_value`` on any one value, across all sessions, which bounds the cost of a write whatever
-the clients do. It also refuses a call that would create more than ``per_call`` items at once
-(BadTooManyOperations, the limit advertised as MaxMonitoredItemsPerCall): asyncua creates a
-call's items in one go on the event loop.
+the clients do. How many items one call may create is an operation limit
+(testbed/live/limits.py).
 
 **Sessions on channels nobody advertised.** Each connection's requests go through
 :class:`~testbed.live.channels.AdvertisedChannelsProcessor`, which serves only discovery on a
@@ -114,13 +113,8 @@ async def start_guarded(server: Server) -> None:
         asyncua_server.BinaryServer = original
 
 
-async def limit_monitors(server: Server, per_value: int, per_call: int) -> None:
-    """Refuse a monitored item on a value already monitored ``per_value`` times, and a call
-    creating more than ``per_call`` items (BadTooManyOperations; the limit is advertised as
-    the server's MaxMonitoredItemsPerCall, so a client that asks for more splits its calls)."""
-    await server.get_node(
-        ua.ObjectIds.Server_ServerCapabilities_OperationLimits_MaxMonitoredItemsPerCall
-    ).write_value(ua.Variant(per_call, ua.VariantType.UInt32))
+def limit_monitors(server: Server, per_value: int) -> None:
+    """Refuse a monitored item on a value already monitored ``per_value`` times."""
     iserver = server.iserver
     service = iserver.subscription_service
     create = service.create_monitored_items
@@ -134,10 +128,6 @@ async def limit_monitors(server: Server, per_value: int, per_call: int) -> None:
         return 0 if attribute is None else len(attribute.datachange_callbacks)
 
     async def create_limited(params: ua.CreateMonitoredItemsParameters) -> list[Any]:
-        if len(params.ItemsToCreate) > per_call:
-            # asyncua creates a call's items in one go on the event loop: ten thousand held
-            # it for up to 1.3 s, and every client and the simulation with it
-            raise ua.UaStatusCodeError(ua.StatusCodes.BadTooManyOperations)
         taken: dict[tuple[Any, int], int] = {}
         allowed = []
         for item in params.ItemsToCreate:

@@ -3,7 +3,9 @@ client that polls them.
 
 One server listens on the Modbus port; each Modbus machine is a unit on it (device id 1, 2, ...
 in the order of the scenario), as machines on an RS-485 line are behind a serial-to-TCP
-gateway. Each unit's holding registers (function 3, read-only):
+gateway. A device id is one byte and 1-247 are for devices, so the 248th Modbus machine is unit 1
+of a second server on the next port, and so on. Each unit's holding registers (function 3,
+read-only):
 
 ====  ==========================================================
 0-1   PartCount, unsigned 32-bit, high word first
@@ -39,6 +41,13 @@ from testbed.sim.network import Link
 from testbed.sim.network import Server as Translator
 
 REGISTERS = 7
+UNITS_PER_SERVER = 247  # Modbus device ids 1-247; the rest are reserved
+
+
+def address_of(index: int, first_port: int) -> tuple[int, int]:
+    """The (port, unit) of the ``index``-th (from 0) Modbus machine."""
+    server, unit = divmod(index, UNITS_PER_SERVER)
+    return first_port + server, unit + 1
 
 
 def registers_of(machine: LiveMachine) -> list[int]:
@@ -59,26 +68,28 @@ def decode(registers: list[int]) -> dict[str, float | int]:
 
 @dataclass
 class ModbusUnit:
+    port: int
     unit: int
     machine: LiveMachine
     link: Link | None  # the machine's own link, if it has one
 
 
 class ModbusMachines:
-    def __init__(self, units: list[ModbusUnit], host: str, port: int) -> None:
+    def __init__(self, units: list[ModbusUnit], host: str) -> None:
         self.units = units
         self.host = host
-        self.port = port
         self.reads = 0
-        self.server: ModbusTcpServer | None = None
+        self.servers: list[ModbusTcpServer] = []
 
     async def start(self) -> None:
-        devices = [SimDevice(id=u.unit, simdata=[SimData(0, count=REGISTERS,
-                                                          datatype=DataType.REGISTERS)],
-                             action=functools.partial(self._answer, u))
-                   for u in self.units]
-        self.server = ModbusTcpServer(devices, address=(self.host, self.port))
-        await self.server.serve_forever(background=True)
+        for port in sorted({u.port for u in self.units}):
+            devices = [SimDevice(id=u.unit, simdata=[SimData(0, count=REGISTERS,
+                                                              datatype=DataType.REGISTERS)],
+                                 action=functools.partial(self._answer, u))
+                       for u in self.units if u.port == port]
+            server = ModbusTcpServer(devices, address=(self.host, port))
+            self.servers.append(server)
+            await server.serve_forever(background=True)
 
     async def _answer(self, unit: ModbusUnit, _function: int, start: int, _address: int,
                       _count: int, registers: list[int],
@@ -92,15 +103,16 @@ class ModbusMachines:
         return None
 
     async def stop(self) -> None:
-        if self.server is not None:
-            await self.server.shutdown()
-            self.server = None
+        servers, self.servers = self.servers, []
+        for server in servers:
+            await server.shutdown()
 
 
 @dataclass
 class Poll:
     """One reader's polling of one Modbus machine."""
 
+    port: int
     unit: int
     machine: LiveMachine
     origin: Origin
@@ -120,29 +132,30 @@ class ModbusGateway:
     sample into the architecture. While the simulated gateway is crashed it reads nothing.
     """
 
-    def __init__(self, env: Environment, clock: SimClock, host: str, port: int,
+    def __init__(self, env: Environment, clock: SimClock, host: str,
                  polls: list[Poll]) -> None:
         self.env = env
         self.clock = clock
         self.host = host
-        self.port = port
         self.polls = polls
         self.reads = 0
         self.failed_reads = 0
-        self.last: dict[int, list[int]] = {}
+        self.last: dict[tuple[int, int], list[int]] = {}
         self._tasks: list[asyncio.Task[None]] = []
-        self._client: AsyncModbusTcpClient | None = None
+        self._clients: dict[int, AsyncModbusTcpClient] = {}
         self._stopping = False
 
     async def start(self) -> None:
-        self._client = AsyncModbusTcpClient(self.host, port=self.port, timeout=2, retries=0)
-        if not await self._client.connect():
-            raise ConnectionError(f"the Modbus gateway cannot reach {self.host}:{self.port}")
+        for port in sorted({p.port for p in self.polls}):
+            client = AsyncModbusTcpClient(self.host, port=port, timeout=2, retries=0)
+            self._clients[port] = client
+            if not await client.connect():
+                raise ConnectionError(f"the Modbus gateway cannot reach {self.host}:{port}")
         self._tasks = [asyncio.create_task(self._poll(p)) for p in self.polls]
 
     async def _poll(self, poll: Poll) -> None:
         interval = poll.origin.poll_interval
-        assert interval is not None and self._client is not None
+        assert interval is not None
         due = poll.phase
         # Python 3.11's wait_for (inside pymodbus's read) loses a cancellation that arrives as
         # the answer does, and the poll would then go on for ever and stop() with it
@@ -152,24 +165,23 @@ class ModbusGateway:
             if self._stopping:
                 return
             if poll.reader.up:
-                await self._read(poll.unit)
+                await self._read(poll.port, poll.unit)
             delay = max(0.0, self.clock.now() - self.env.now)
             self.env.timeout(delay).callbacks.append(functools.partial(_poll_now, poll))
             due += interval
 
-    async def _read(self, unit: int) -> None:
-        assert self._client is not None
+    async def _read(self, port: int, unit: int) -> None:
         self.reads += 1
         try:
-            answer = await self._client.read_holding_registers(0, count=REGISTERS,
-                                                               device_id=unit)
+            answer = await self._clients[port].read_holding_registers(0, count=REGISTERS,
+                                                                      device_id=unit)
         except ModbusException:
             self.failed_reads += 1
             return
         if answer.isError():
             self.failed_reads += 1
         else:
-            self.last[unit] = list(answer.registers)
+            self.last[(port, unit)] = list(answer.registers)
 
     async def stop(self) -> None:
         self._stopping = True
@@ -178,6 +190,6 @@ class ModbusGateway:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        clients, self._clients = self._clients, {}
+        for client in clients.values():
+            client.close()

@@ -39,7 +39,8 @@ from testbed.live.address_space import FactoryNodes, build
 from testbed.live.channels import check_password_nonces, require_encrypted_passwords
 from testbed.live.clock import Pace, SimClock, drive
 from testbed.live.guard import limit_monitors, start_guarded
-from testbed.live.modbus import ModbusGateway, ModbusMachines, ModbusUnit, Poll
+from testbed.live.limits import enforce_limits
+from testbed.live.modbus import ModbusGateway, ModbusMachines, ModbusUnit, Poll, address_of
 from testbed.live.mtconnect import DEFAULT_BUFFER, Agent, Device, xml_ids
 from testbed.live.mtconnect_http import AgentServer
 from testbed.live.publisher import Publisher, RunningPath
@@ -65,6 +66,7 @@ from testbed.sim.record import ConsumerRecord, RunRecord
 from testbed.sim.sketch import QuantileSketch
 
 STUB_USER = "testbed-stubs"
+MAX_PORT = 65535
 # How long the server keeps the session of a client that vanished without closing it. OPC UA
 # keeps such a session (and its subscriptions, still sampling) so the client can come back to
 # it; asyncua allows up to ten minutes, and asyncua clients ask for an hour. A flaky client that
@@ -75,11 +77,9 @@ MAX_SESSION_TIMEOUT_S = 60.0
 # How many monitored items any one value may have, across all clients (testbed/live/guard.py):
 # the stubs take one, a shop's SCADA, MES and historian a few more.
 MAX_MONITORS_PER_VALUE = 25
-# How many monitored items one call may create (advertised as MaxMonitoredItemsPerCall): a
-# thousand take asyncua well under the 0.5 s the event loop may be held (tests/hostile).
-MAX_MONITORS_PER_CALL = 1000
-# The largest request the server takes in: a call creating MAX_MONITORS_PER_CALL items is about
-# 80 KB; one of 10,000 (800 KB) took asyncua half a second to decode, holding every client.
+# The largest request the server takes in: a call creating the most monitored items a call may
+# (testbed/live/limits.py) is about 80 KB; one of 10,000 (800 KB) took asyncua half a second
+# to decode, holding every client.
 MAX_REQUEST_BYTES = 256 * 1024
 
 
@@ -134,6 +134,12 @@ class LiveRun:
         instances = self.assembly.machines
         self.modbus_ids = [m.id for m in instances if m.params.protocol.startswith("modbus")]
         self.mtconnect_ids = [m.id for m in instances if m.params.protocol == "mtconnect"]
+        if self.modbus_ids:
+            last_port = address_of(len(self.modbus_ids) - 1, options.modbus_port)[0]
+            if last_port > MAX_PORT:
+                raise InputError("command line", [Problem(
+                    "--modbus-port", f"{len(self.modbus_ids)} Modbus machines need ports "
+                    f"{options.modbus_port}-{last_port} (247 units each); at most {MAX_PORT}")])
         # Only Modbus and MTConnect machines get an endpoint of their own; the rest (S7,
         # EtherNet/IP, files, serial lines, OPC UA machines) run inside the simulation, seen in
         # the address space.
@@ -178,7 +184,8 @@ class LiveRun:
         server = self.server
         await server.init()
         server.iserver.max_session_timeout_ms = MAX_SESSION_TIMEOUT_S * 1000
-        await limit_monitors(server, MAX_MONITORS_PER_VALUE, MAX_MONITORS_PER_CALL)
+        limit_monitors(server, MAX_MONITORS_PER_VALUE)
+        await enforce_limits(server)
         spec_write_statuses(server)
         # asyncua decodes a request whole on the event loop before any service sees it; it
         # refuses one past max_message_size as its chunks arrive, before decoding
@@ -252,13 +259,14 @@ class LiveRun:
         if not self.modbus_ids:
             return
         model, instances = self.model, self.assembly.machines
-        units = {ident: n for n, ident in enumerate(self.modbus_ids, start=1)}
+        units = {ident: address_of(n, self.options.modbus_port)
+                 for n, ident in enumerate(self.modbus_ids)}
         by_id = {m.name: m for m in self.machines}
         self.modbus = ModbusMachines(
-            [ModbusUnit(units[i], by_id[i],
+            [ModbusUnit(*units[i], by_id[i],
                         model.links.get(instances[by_id[i].index].link or ""))
              for i in self.modbus_ids],
-            self.options.host, self.options.modbus_port)
+            self.options.host)
         await self.modbus.start()
         polls = []
         for (m, reader), origin in model.origins.items():
@@ -267,11 +275,10 @@ class LiveRun:
                 assert origin.poll_interval is not None
                 phase = stream(self.seed, "poll", reader, machine.name).uniform(
                     0, origin.poll_interval)
-                polls.append(Poll(units[machine.name], machine, origin, model.servers[reader],
+                polls.append(Poll(*units[machine.name], machine, origin, model.servers[reader],
                                   phase))
         if polls:
-            self.gateway = ModbusGateway(model.env, self.clock, self.options.host,
-                                         self.options.modbus_port, polls)
+            self.gateway = ModbusGateway(model.env, self.clock, self.options.host, polls)
             await self.gateway.start()
 
     async def _start_mtconnect(self) -> None:

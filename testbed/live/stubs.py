@@ -8,12 +8,15 @@ batches, deliveries, lateness and gaps per machine.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from asyncua import Client, Node, ua
+from asyncua.common.subscription import DataChangeEvent, Subscription
 from asyncua.crypto.security_policies import SecurityPolicyBasic256Sha256
 from simpy import Environment
 
@@ -48,6 +51,7 @@ class SoftwareStub:
         self._pending: list[tuple[Message, float]] = []
         self.notifications = 0
         self.client: Client | None = None
+        self._reading: asyncio.Task[None] | None = None
 
     async def connect(self, url: str, credentials: Credentials | None) -> None:
         client = Client(url, timeout=10)
@@ -61,7 +65,11 @@ class SoftwareStub:
         client.name = f"interop-testbed stub {self.name}"
         await client.connect()
         self.client = client
-        subscription = await client.create_subscription(PUBLISHING_INTERVAL_MS, self)
+        # No handler: asyncua would start a task per notification to call it, which cost more
+        # than the stub's own work; its queue (unbounded, so nothing is dropped) is read here.
+        subscription = await client.create_subscription(PUBLISHING_INTERVAL_MS, None,
+                                                        queue_maxsize=0)
+        self._reading = asyncio.create_task(self._read(subscription))
         # Report every write, even of an unchanged value: each one is a delivery.
         trigger = ua.DataChangeFilter(Trigger=ua.DataChangeTrigger.StatusValueTimestamp)
         requests = []
@@ -72,11 +80,21 @@ class SoftwareStub:
             requests.append(ua.MonitoredItemCreateRequest(
                 ItemToMonitor=ua.ReadValueId(NodeId=ident, AttributeId=ua.AttributeIds.Value),
                 MonitoringMode=ua.MonitoringMode.Reporting, RequestedParameters=params))
-        if requests:
-            results = await subscription.create_monitored_items(requests)
+        # As any client must: no more items in one call than the server takes (0: no limit).
+        limit = await client.get_node(
+            ua.ObjectIds.Server_ServerCapabilities_OperationLimits_MaxMonitoredItemsPerCall
+        ).read_value()
+        per_call = int(limit) or max(1, len(requests))
+        for start in range(0, len(requests), per_call):
+            results = await subscription.create_monitored_items(requests[start:start + per_call])
             failed = [r for r in results if isinstance(r, ua.StatusCode)]
             if failed:
                 raise RuntimeError(f"stub {self.name}: could not subscribe: {failed[0]}")
+
+    async def _read(self, subscription: Subscription) -> None:
+        async for event in subscription:
+            if isinstance(event, DataChangeEvent):
+                self.datachange_notification(event.node, event.value, event.data)
 
     def datachange_notification(self, node: Node, _val: Any, data: Any) -> None:
         value: ua.DataValue = data.monitored_item.Value
@@ -109,6 +127,11 @@ class SoftwareStub:
         return len(self._pending)
 
     async def disconnect(self) -> None:
+        if self._reading is not None:
+            self._reading.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reading
+            self._reading = None
         if self.client is not None:
             await self.client.disconnect()
             self.client = None

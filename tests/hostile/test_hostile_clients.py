@@ -24,9 +24,9 @@ from asyncua.server.internal_session import InternalSession
 from asyncua.ua.ua_binary import uatcp_to_binary
 from pymodbus.client import AsyncModbusTcpClient
 
+from testbed.live.limits import LIMITS
 from testbed.live.modbus import REGISTERS
 from testbed.live.session import (
-    MAX_MONITORS_PER_CALL,
     MAX_MONITORS_PER_VALUE,
     MAX_SESSION_TIMEOUT_S,
     LiveRun,
@@ -419,7 +419,7 @@ def test_ten_thousand_monitored_items_are_refused_past_a_limit_and_others_are_se
                 greedy = await elsewhere("_greedy", run.url, names, 10_000)
                 # The server says how many a call may create, and a client keeping to it
                 # gets its items.
-                assert greedy["per_call"] == MAX_MONITORS_PER_CALL
+                assert greedy["per_call"] == LIMITS["MaxMonitoredItemsPerCall"]
                 # Each tag may be monitored MAX_MONITORS_PER_VALUE times in all; the history
                 # has one of them and the bystander one. The rest are refused with a status.
                 assert greedy["served"] == tags * (MAX_MONITORS_PER_VALUE - 2)
@@ -539,8 +539,8 @@ def test_the_gateway_stops_even_when_a_read_swallows_its_cancellation(tmp_path: 
     async def story() -> None:
         async with driven(tmp_path, speed=60.0) as run:
             gateway = run.gateway
-            assert gateway is not None and gateway._client is not None
-            client = gateway._client
+            assert gateway is not None
+            [client] = gateway._clients.values()  # the shop's Modbus machines: one server
             real = client.read_holding_registers
 
             async def stubborn(*args: Any, **kwargs: Any) -> Any:

@@ -22,6 +22,20 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def free_ports(count: int) -> int:
+    """The first of ``count`` consecutive free ports."""
+    while True:
+        first = free_port()
+        with contextlib.ExitStack() as held:
+            try:
+                for port in range(first, first + count):
+                    sock = held.enter_context(socket.socket())
+                    sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return first
+
+
 @contextlib.asynccontextmanager
 async def live_run(tmp: Path, **options: object) -> AsyncIterator[LiveRun]:
     """A started live run of the edge gateway hub; it is stopped however the test ends."""
