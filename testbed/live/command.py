@@ -20,7 +20,7 @@ from testbed.files import claim_out_dir
 from testbed.live.modbus import UNITS_PER_SERVER
 from testbed.live.outputs import write
 from testbed.live.security import is_loopback, load_users
-from testbed.live.session import LiveOptions, LiveRun, LiveStatus
+from testbed.live.session import LiveOptions, LiveRun, LiveStatus, NothingSimulated
 from testbed.registry import Registry
 from testbed.results.live import comparison
 from testbed.scenario import load_scenario
@@ -118,13 +118,21 @@ async def _serve(run: LiveRun, args: argparse.Namespace, err: Console) -> int:
             out.write(_status_line(status, args.speed) + end)
             out.flush()
 
+    nothing: NothingSimulated | None = None
     try:
         await run.run(stop, show)
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(ValueError):
                 loop.remove_signal_handler(sig)
-        report = await run.finish()
+        try:
+            report = await run.finish()
+        except NothingSimulated as empty:
+            # Kept for after the finally, so that an error from the run itself still shows.
+            nothing = empty
+    if nothing is not None:
+        err.print(f"testbed live: {nothing}", highlight=False, markup=False)
+        return 1
     files = write(report, args.out)
     if not args.quiet:
         out.write("\n")

@@ -116,6 +116,14 @@ def architecture_index(scenario: Scenario, name: str, file: str) -> int:
                                                      f"allowed: {allowed}")])
 
 
+class NothingSimulated(Exception):
+    """A live run stopped before any simulated time passed: it has no figures to report."""
+
+    def __init__(self) -> None:
+        super().__init__("the run stopped before any simulated time passed: there are no "
+                         "figures to report, and no results were written")
+
+
 class LiveRun:
     def __init__(self, scenario: Scenario, registry: Registry, file: str,
                  options: LiveOptions) -> None:
@@ -162,6 +170,7 @@ class LiveRun:
         self.mtconnect: AgentServer | None = None
         self._started_wall = 0.0
         self.report: LiveReport | None = None
+        self._stopped_empty = False
         self._rate = (0.0, 0, 0.0)  # (when, deliveries, per second)
 
     # --- setting up ---------------------------------------------------------------------
@@ -413,9 +422,14 @@ class LiveRun:
 
     async def finish(self) -> LiveReport:
         """Stop the endpoints and give the figures: live (the real clients) and simulated.
-        Once stopped, later calls give the same report."""
+        Once stopped, later calls give the same report.
+
+        :raises NothingSimulated: the run stopped before any simulated time passed (its
+            endpoints are stopped all the same)."""
         if self.report is not None:
             return self.report
+        if self._stopped_empty:
+            raise NothingSimulated()
         gc.unfreeze()  # first, so that nothing below that fails can leave it frozen
         await self._after_slice()
         # Let the last notifications cross to the clients: ten of their publishing intervals.
@@ -435,6 +449,10 @@ class LiveRun:
         if self.mtconnect is not None:
             await self.mtconnect.stop()
         await self.server.stop()
+        if end <= 0:
+            # Per-month money and rates over no time at all are undefined, not zero.
+            self._stopped_empty = True
+            raise NothingSimulated()
         in_flight = sum(s.in_flight() for s in self.stubs)
         notes = [f"live run of {end:.0f} simulated seconds at speed {self.options.speed:g} "
                  f"({wall:.1f} s on the wall clock)",
