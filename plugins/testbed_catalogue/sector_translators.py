@@ -15,6 +15,7 @@ from testbed import (
     TranslatorParams,
     hookimpl,
 )
+from testbed_catalogue.translators import ModbusOpcuaGateway
 
 
 class FileCollector(TranslatorParams):
@@ -38,22 +39,12 @@ class FileCollector(TranslatorParams):
     skills: list[str] = ["file-shares", "opcua"]
 
 
-class PlcOpcuaGateway(TranslatorParams):
+class PlcOpcuaGateway(ModbusOpcuaGateway):
     """A gateway reading Siemens S7 (PUT/GET) and Allen-Bradley Logix (CIP) PLCs, serving their
-    tags as OPC UA."""
+    tags as OPC UA: the Modbus gateway's queue, polling and effort, other inputs and price."""
 
-    role: Literal["gateway"] = "gateway"
     inputs: list[str] = ["s7comm", "ethernet-ip"]
-    output: str = "opcua"
-    open_output: bool = True
-    location: Literal["edge"] = "edge"
-    poll_interval: Duration = 1.0
-    service_time: DistributionSpec = Exponential(dist="exponential", mean=0.002)
-    crashes: Faults | None = Faults(mtbf=3000 * 3600.0, mttr=2 * 3600.0)
-    vendor: str = "GateWorks"
     capex_gbp: float = 1500.0
-    setup_hours: float = 8.0
-    minutes_per_tag: float = 0.5
     skills: list[str] = ["plc", "opcua"]
 
 

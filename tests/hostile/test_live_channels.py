@@ -26,11 +26,11 @@ from asyncua.crypto import security_policies, uacrypto
 from asyncua.crypto.security_policies import SecurityPolicyBasic256Sha256
 from asyncua.ua.ua_binary import struct_from_binary
 
-from testbed.live.security import key_pair
 from testbed.live.session import LiveRun
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "live"))
 from live_helpers import live_run
+from test_live_security import secure_client
 
 pytestmark = pytest.mark.live
 NS = "urn:interop-testbed:factory"
@@ -145,20 +145,10 @@ class StaleNonce(Client):
             self._server_nonce = nonce
 
 
-async def secure_client(live: LiveRun, tmp: Path, user: str | None, password: str | None,
-                        kind: type[Client] = Client) -> Client:
-    own = key_pair(tmp / "client-pki", "client", CLIENT_URI, server=False)
-    client = kind(live.url, timeout=10)
-    client.application_uri = CLIENT_URI
-    await client.set_security(SecurityPolicyBasic256Sha256, str(own.certificate),
-                              str(own.private_key),
-                              server_certificate=str(live.options.pki / "server-cert.der"),
-                              mode=ua.MessageSecurityMode.SignAndEncrypt)
-    if user is not None:
-        client.set_user(user)
-    if password is not None:
-        client.set_password(password)
-    return client
+async def client_of(live: LiveRun, tmp: Path, user: str | None, password: str | None,
+                    kind: type[Client] = Client) -> Client:
+    return await secure_client(live.url, tmp, live.options.pki / "server-cert.der", user,
+                               password, kind)
 
 
 def test_a_none_channel_serves_discovery_and_refuses_sessions_even_with_the_password(
@@ -212,12 +202,12 @@ def test_over_basic256sha256_only_an_encrypted_password_of_a_listed_user_gets_in
             ("operator", PASSWORD, StaleNonce, ua.uaerrors.BadIdentityTokenInvalid),
         ]
         for user, password, kind, refused in refusals:
-            client = await secure_client(live, tmp_path, user, password, kind)
+            client = await client_of(live, tmp_path, user, password, kind)
             with pytest.raises(refused):
                 async with client:
                     pass
 
-        client = await secure_client(live, tmp_path, "operator", PASSWORD)
+        client = await client_of(live, tmp_path, "operator", PASSWORD)
         async with client:
             ns = await client.get_namespace_index(NS)
             value = await client.get_node(ua.NodeId("Factory.SimulatedTime", ns)) \

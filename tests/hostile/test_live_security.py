@@ -44,10 +44,10 @@ def users_file(tmp: Path, mode: int = 0o600) -> Path:
 
 
 async def secure_client(url: str, tmp: Path, server_certificate: Path, user: str | None,
-                        password: str | None) -> Client:
-    """A client with its own certificate over Basic256Sha256 SignAndEncrypt."""
+                        password: str | None, kind: type[Client] = Client) -> Client:
+    """A client (of ``kind``) with its own certificate over Basic256Sha256 SignAndEncrypt."""
     own = key_pair(tmp / "client-pki", "client", CLIENT_URI, server=False)
-    client = Client(url, timeout=10)
+    client = kind(url, timeout=10)
     client.application_uri = CLIENT_URI
     await client.set_security(SecurityPolicyBasic256Sha256, str(own.certificate),
                               str(own.private_key), server_certificate=str(server_certificate),
